@@ -1,0 +1,54 @@
+# Pingyi: `make run` serves the demo, `make test` runs the whole suite.
+# Both create .venv and install on first use; nothing needs installing by hand.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format setup migrate demo messages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/pingyi migrate --no-input -v 1
+
+demo: migrate
+	$(BIN)/pingyi demo
+
+run: demo
+	$(BIN)/pingyi collectstatic --no-input -v 0
+	@echo "Pingyi: http://$(HOST):$(PORT)/  (log in as organizer / pingyi-organizer)"
+	$(BIN)/gunicorn pingyi.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
+
+test: $(STAMP)
+	$(BIN)/pingyi check
+	$(BIN)/pingyi makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerate the zh_Hans catalogue from the sources and compile it (needs GNU gettext).
+messages: $(STAMP)
+	cd pingyi && ../$(BIN)/pingyi makemessages -l zh_Hans --no-obsolete \
+		--ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/pingyi compilemessages -l zh_Hans --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from campaigns.demo import load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo campaign (idempotent) and print the demo logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", type=int, help="campaign year (default: this year)")
+
+    def handle(self, *args, year=None, **options):
+        users = load_demo(year)
+        self.stdout.write(self.style.SUCCESS(_("Demo campaign loaded.")))
+        self.stdout.write(_("Log in with one of these (username / password / role):"))
+        for demo in users:
+            self.stdout.write(f"  {demo.username:<10} {demo.password:<18} {demo.role} @ {demo.unit}")
