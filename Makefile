@@ -46,8 +46,8 @@ format: $(STAMP)
 
 # Regenerate the zh_Hans catalogue from the sources and compile it (needs GNU gettext).
 messages: $(STAMP)
-	cd pingyi && ../$(BIN)/pingyi makemessages -l zh_Hans --no-obsolete \
-		--ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/pingyi makemessages -l zh_Hans --no-obsolete --no-location \
+		--ignore '.venv/*' --ignore 'var/*' --ignore 'build/*'
 	$(BIN)/pingyi compilemessages -l zh_Hans --ignore '.venv/*'
 
 clean:

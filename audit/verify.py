@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from audit.models import GENESIS_HASH, ChainHead, Event
 
 
@@ -20,7 +22,13 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
     """Walk every event in order; report the first whose link or hash is wrong."""
     prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
     for event in Event.objects.order_by("seq").iterator(chunk_size=batch_size):
-        problem = _problem(event, prev_hash, expected_seq)
+        if event.seq != expected_seq:
+            reason = _("event #%(seq)s is missing (next found: #%(next)s)") % {
+                "seq": expected_seq,
+                "next": event.seq,
+            }
+            return ChainReport(checked, expected_seq, reason)
+        problem = _problem(event, prev_hash)
         if problem:
             return ChainReport(checked, event.seq, problem)
         prev_hash, expected_seq, checked = event.hash, event.seq + 1, checked + 1
@@ -31,15 +39,17 @@ def _check_tail(checked: int, expected_seq: int) -> ChainReport:
     # Deleting the newest events leaves a valid chain; the head row remembers the tip.
     head = ChainHead.objects.filter(pk=1).first()
     if head is not None and head.seq >= expected_seq:
-        return ChainReport(checked, expected_seq, f"events #{expected_seq}..#{head.seq} are missing")
+        reason = _("events #%(first)s to #%(last)s are missing") % {
+            "first": expected_seq,
+            "last": head.seq,
+        }
+        return ChainReport(checked, expected_seq, reason)
     return ChainReport(checked)
 
 
-def _problem(event: Event, prev_hash: str, expected_seq: int) -> str:
-    if event.seq != expected_seq:
-        return f"missing event(s) before #{event.seq}: expected #{expected_seq}"
+def _problem(event: Event, prev_hash: str) -> str:
     if event.prev_hash != prev_hash:
-        return "previous hash does not match the event before it"
+        return _("its previous hash does not match the event before it")
     if event.compute_hash() != event.hash:
-        return "content does not match its hash"
+        return _("its content does not match its hash")
     return ""

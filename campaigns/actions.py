@@ -44,15 +44,23 @@ def do_load_campaign_spec(data: dict, *, acting_user, base_dir: Path | None = No
     _check_may_load(spec, acting_user)
     with transaction.atomic():
         units = _apply_units(spec, acting_user)
-        report = _apply_campaign(spec, units[spec.organizer] if spec.organizer in units
-                                 else Unit.objects.get(code=spec.organizer))
+        report = _apply_campaign(
+            spec,
+            units[spec.organizer]
+            if spec.organizer in units
+            else Unit.objects.get(code=spec.organizer),
+        )
         _apply_targets(spec, report, units)
         _apply_phases(spec, report)
         report.created[:0] = [f"unit {c}" for c in units.created]
         report.updated[:0] = [f"unit {c}" for c in units.updated]
         if report.changed:
-            record_event("campaign.spec_loaded", report.campaign, acting_user=acting_user,
-                         data={"created": report.created, "updated": report.updated})
+            record_event(
+                "campaign.spec_loaded",
+                report.campaign,
+                acting_user=acting_user,
+                data={"created": report.created, "updated": report.updated},
+            )
     return report
 
 
@@ -62,8 +70,9 @@ def _check_may_load(spec: CampaignSpec, acting_user) -> None:
         return
     organizer = Unit.objects.filter(code=spec.organizer).first()
     if organizer is None or not reaches(acting_user, organizer, {Role.ORGANIZER}):
-        raise PermissionDenied(_("Only an organizer of %(unit)s may load this campaign.")
-                               % {"unit": spec.organizer})
+        raise PermissionDenied(
+            _("Only an organizer of %(unit)s may load this campaign.") % {"unit": spec.organizer}
+        )
 
 
 class _UnitIndex(dict):
@@ -80,14 +89,30 @@ def _apply_units(spec: CampaignSpec, acting_user) -> _UnitIndex:
     while pending:  # parents before children, whatever the order in the file
         ready = [u for u in pending if not u.parent or u.parent not in {p.code for p in pending}]
         for item in ready:
-            parent = index.get(item.parent) or (Unit.objects.get(code=item.parent) if item.parent else None)
+            parent = index.get(item.parent) or (
+                Unit.objects.get(code=item.parent) if item.parent else None
+            )
             unit = existing.get(item.code)
             if unit is None:
-                unit = do_create_unit(code=item.code, name=item.name, level=item.level, kind=item.kind,
-                                      parent=parent, acting_user=acting_user, check=False)
+                unit = do_create_unit(
+                    code=item.code,
+                    name=item.name,
+                    level=item.level,
+                    kind=item.kind,
+                    parent=parent,
+                    acting_user=acting_user,
+                    check=False,
+                )
                 index.created.append(item.code)
-            elif do_update_unit(unit, name=item.name, level=item.level, kind=item.kind,
-                                parent=parent, acting_user=acting_user, check=False):
+            elif do_update_unit(
+                unit,
+                name=item.name,
+                level=item.level,
+                kind=item.kind,
+                parent=parent,
+                acting_user=acting_user,
+                check=False,
+            ):
                 index.updated.append(item.code)
             index[item.code] = unit
         pending = [u for u in pending if u not in ready]
@@ -117,7 +142,9 @@ def _apply_targets(spec: CampaignSpec, report: LoadReport, units: dict) -> None:
         target = existing.pop(item.unit, None)
         if target is None:
             unit = units.get(item.unit) or Unit.objects.get(code=item.unit)
-            Target.objects.create(campaign=campaign, unit=unit, group=item.group, exempt=item.exempt)
+            Target.objects.create(
+                campaign=campaign, unit=unit, group=item.group, exempt=item.exempt
+            )
             report.created.append(f"target {item.unit}")
         elif (target.group, target.exempt) != (item.group, item.exempt):
             target.group, target.exempt = item.group, item.exempt
@@ -142,8 +169,9 @@ def _apply_phases(spec: CampaignSpec, report: LoadReport) -> None:
             report.updated.append(f"phase {item.kind}")
 
 
-def do_request_transition(access: CampaignAccess, target: Target, *, note: str = "",
-                          acting_user) -> TransitionRequest:
+def do_request_transition(
+    access: CampaignAccess, target: Target, *, note: str = "", acting_user
+) -> TransitionRequest:
     """A target asks to be cleared from its current phase into the next one."""
     if not access.can_request_transition(target):
         raise PermissionDenied(_("Only the unit's liaison or organizer may ask to move on."))
@@ -155,18 +183,35 @@ def do_request_transition(access: CampaignAccess, target: Target, *, note: str =
         try:
             with transaction.atomic():
                 request = TransitionRequest.objects.create(
-                    target=target, from_stage=target.stage, to_stage=to_stage, note=note.strip(),
-                    requested_by=acting_user, requested_at=timezone.now())
+                    target=target,
+                    from_stage=target.stage,
+                    to_stage=to_stage,
+                    note=note.strip(),
+                    requested_by=acting_user,
+                    requested_at=timezone.now(),
+                )
         except IntegrityError as exc:
-            raise ValidationError(_("A request for this unit is already waiting for a decision.")) from exc
-        record_event("transition.requested", request, acting_user=acting_user,
-                     data={"campaign": access.campaign.code, "target": target.unit.code,
-                           "from": request.from_stage, "to": to_stage, "note": request.note})
+            raise ValidationError(
+                _("A request for this unit is already waiting for a decision.")
+            ) from exc
+        record_event(
+            "transition.requested",
+            request,
+            acting_user=acting_user,
+            data={
+                "campaign": access.campaign.code,
+                "target": target.unit.code,
+                "from": request.from_stage,
+                "to": to_stage,
+                "note": request.note,
+            },
+        )
     return request
 
 
-def do_decide_transition(access: CampaignAccess, request: TransitionRequest, *, approve: bool,
-                         comment: str, acting_user) -> TransitionRequest:
+def do_decide_transition(
+    access: CampaignAccess, request: TransitionRequest, *, approve: bool, comment: str, acting_user
+) -> TransitionRequest:
     """An organizer of the level above approves or rejects; a rejection needs a comment."""
     if not access.can_decide_transition(request.target):
         raise PermissionDenied(_("Only an organizer of the level above may decide."))
@@ -184,8 +229,15 @@ def do_decide_transition(access: CampaignAccess, request: TransitionRequest, *, 
         request.save()
         if approve:
             Target.objects.filter(pk=request.target_id).update(stage=request.to_stage)
-        record_event("transition.decided", request, acting_user=acting_user,
-                     data={"status": request.status, "comment": request.comment,
-                           "target": request.target.unit.code, "to": request.to_stage})
+        record_event(
+            "transition.decided",
+            request,
+            acting_user=acting_user,
+            data={
+                "status": request.status,
+                "comment": request.comment,
+                "target": request.target.unit.code,
+                "to": request.to_stage,
+            },
+        )
     return request
-

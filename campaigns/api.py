@@ -57,12 +57,16 @@ def campaign_detail(request, code: str):
     campaign = access.campaign
     current = campaign.current_phase(timezone.localdate())
     return {
-        "code": campaign.code, "name": campaign.name, "year": campaign.year,
+        "code": campaign.code,
+        "name": campaign.name,
+        "year": campaign.year,
         "organizer": campaign.organizer.code,
         "current_phase": current.kind if current else None,
         "phases": [PhaseOut.from_orm(p) for p in campaign.ordered_phases()],
         "targets": [
-            TargetOut(unit=t.unit.code, name=t.unit.name, group=t.group, exempt=t.exempt, stage=t.stage)
+            TargetOut(
+                unit=t.unit.code, name=t.unit.name, group=t.group, exempt=t.exempt, stage=t.stage
+            )
             for t in access.targets()
         ],
     }

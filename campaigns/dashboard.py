@@ -19,9 +19,7 @@ def build_dashboard(access: CampaignAccess, today: date) -> dict:
         "current_phase": next((p for p in phases if p.is_current(today)), None),
         "groups": groups,
         "target_count": len(targets),
-        "pending": [
-            (r, access.can_decide_transition(r.target)) for r in access.pending_requests()
-        ],
+        "pending": [(r, access.can_decide_transition(r.target)) for r in access.pending_requests()],
     }
 
 
@@ -29,7 +27,9 @@ def _timeline(phases, today: date) -> list[dict]:
     """Phase rows in date order; when today falls outside every phase, a marker row shows where."""
     rows = []
     for phase in phases:
-        state = "current" if phase.is_current(today) else "past" if phase.is_past(today) else "future"
+        state = (
+            "current" if phase.is_current(today) else "past" if phase.is_past(today) else "future"
+        )
         rows.append({"phase": phase, "state": state})
     if not any(row["state"] == "current" for row in rows):
         position = sum(1 for row in rows if row["state"] == "past")

@@ -21,10 +21,18 @@ from orgs.models import Evaluator, EvaluatorCategory, Prohibition, Role, Unit
 CITY = "city-kjj"
 COUNTY_GROUP = "县(市、区)科技局"
 COUNTIES = [
-    ("donghu-kjj", "东湖区科技局"), ("xihu-kjj", "西湖区科技局"), ("qingshan-kjj", "青山区科技局"),
-    ("nanan-kjj", "南岸区科技局"), ("linjiang-kjj", "临江市科技局"), ("changfeng-kjj", "长丰县科技局"),
-    ("beiling-kjj", "北岭县科技局"), ("baisha-kjj", "白沙县科技局"), ("yunxi-kjj", "云溪县科技局"),
-    ("shimen-kjj", "石门县科技局"), ("qinghe-kjj", "清河县科技局"), ("meilin-kjj", "梅林县科技局"),
+    ("donghu-kjj", "东湖区科技局"),
+    ("xihu-kjj", "西湖区科技局"),
+    ("qingshan-kjj", "青山区科技局"),
+    ("nanan-kjj", "南岸区科技局"),
+    ("linjiang-kjj", "临江市科技局"),
+    ("changfeng-kjj", "长丰县科技局"),
+    ("beiling-kjj", "北岭县科技局"),
+    ("baisha-kjj", "白沙县科技局"),
+    ("yunxi-kjj", "云溪县科技局"),
+    ("shimen-kjj", "石门县科技局"),
+    ("qinghe-kjj", "清河县科技局"),
+    ("meilin-kjj", "梅林县科技局"),
 ]
 # The seed's timetable (第一阶段 … 第五阶段), month and day.
 SEED_PHASES = [
@@ -63,11 +71,18 @@ def demo_spec(year: int) -> dict:
     units = [
         {"code": "prov-kjt", "name": "省科技厅", "level": "province", "kind": "department"},
         {"code": CITY, "name": "市科技局", "level": "city", "kind": "bureau", "parent": "prov-kjt"},
-        {"code": "city-kjj-office", "name": "市科技局办公室（市科技评议办）", "level": "city",
-         "kind": "section", "parent": CITY},
+        {
+            "code": "city-kjj-office",
+            "name": "市科技局办公室（市科技评议办）",
+            "level": "city",
+            "kind": "section",
+            "parent": CITY,
+        },
     ]
-    units += [{"code": c, "name": n, "level": "county", "kind": "bureau", "parent": CITY}
-              for c, n in COUNTIES]
+    units += [
+        {"code": c, "name": n, "level": "county", "kind": "bureau", "parent": CITY}
+        for c, n in COUNTIES
+    ]
     return {
         "code": f"kj-{year}",
         "name": f"{year}年全市科技系统民主评议政风行风",
@@ -76,8 +91,10 @@ def demo_spec(year: int) -> dict:
         "scheme": "preset:tiered-70-30",
         "units": units,
         "targets": [{"unit": c, "group": COUNTY_GROUP} for c, _ in COUNTIES],
-        "phases": [{"kind": k, "name": n, "start": date(year, *s), "end": date(year, *e)}
-                   for k, n, s, e in SEED_PHASES],
+        "phases": [
+            {"kind": k, "name": n, "start": date(year, *s), "end": date(year, *e)}
+            for k, n, s, e in SEED_PHASES
+        ],
     }
 
 
@@ -94,10 +111,16 @@ def load_demo(year: int | None = None) -> list[DemoUser]:
 def _users() -> dict:
     users = {}
     for demo in DEMO_USERS:
-        user, _ = do_ensure_user(demo.username, display_name=demo.display_name,
-                                 password=demo.password, is_staff=demo.role == Role.ORGANIZER,
-                                 acting_user=None)
-        do_grant_role(user, Unit.objects.get(code=demo.unit), demo.role, acting_user=None, check=False)
+        user, _ = do_ensure_user(
+            demo.username,
+            display_name=demo.display_name,
+            password=demo.password,
+            is_staff=demo.role == Role.ORGANIZER,
+            acting_user=None,
+        )
+        do_grant_role(
+            user, Unit.objects.get(code=demo.unit), demo.role, acting_user=None, check=False
+        )
         users[demo.username] = user
     return users
 
@@ -115,10 +138,18 @@ def _roster(year: int) -> None:
         ("吴丽娟", EvaluatorCategory.SPECIAL_INSPECTOR, "市监委特邀监察员"),
         ("赵志明", EvaluatorCategory.CLIENT_REPRESENTATIVE, "科研院所代表"),
     ]
-    added = [do_add_evaluator(unit=city, name=n, category=c, affiliation=a, acting_user=None,
-                              check=False, **term) for n, c, a in people]
-    do_disqualify_evaluator(added[-1], prohibition=Prohibition.ACCEPT_HOSPITALITY,
-                            reason="接受被评单位安排的宴请，违反“八个严禁”。", acting_user=OPERATOR)
+    added = [
+        do_add_evaluator(
+            unit=city, name=n, category=c, affiliation=a, acting_user=None, check=False, **term
+        )
+        for n, c, a in people
+    ]
+    do_disqualify_evaluator(
+        added[-1],
+        prohibition=Prohibition.ACCEPT_HOSPITALITY,
+        reason="接受被评单位安排的宴请，违反“八个严禁”。",
+        acting_user=OPERATOR,
+    )
 
 
 def _transitions(campaign, users) -> None:
@@ -126,10 +157,23 @@ def _transitions(campaign, users) -> None:
         return
     organizer = users["organizer"]
     approved_target = campaign.targets.get(unit__code="xihu-kjj")
-    request = do_request_transition(CampaignAccess(users["liaison2"], campaign), approved_target,
-                                    note="实施方案已于7月8日报市科技评议办。", acting_user=users["liaison2"])
-    do_decide_transition(CampaignAccess(organizer, campaign), request, approve=True,
-                         comment="材料齐全，同意转入下一阶段。", acting_user=organizer)
+    request = do_request_transition(
+        CampaignAccess(users["liaison2"], campaign),
+        approved_target,
+        note="实施方案已于7月8日报市科技评议办。",
+        acting_user=users["liaison2"],
+    )
+    do_decide_transition(
+        CampaignAccess(organizer, campaign),
+        request,
+        approve=True,
+        comment="材料齐全，同意转入下一阶段。",
+        acting_user=organizer,
+    )
     pending_target = campaign.targets.get(unit__code="donghu-kjj")
-    do_request_transition(CampaignAccess(users["liaison"], campaign), pending_target,
-                          note="动员大会已召开，实施方案已上报。", acting_user=users["liaison"])
+    do_request_transition(
+        CampaignAccess(users["liaison"], campaign),
+        pending_target,
+        note="动员大会已召开，实施方案已上报。",
+        acting_user=users["liaison"],
+    )

@@ -28,7 +28,9 @@ class Campaign(models.Model):
     name = models.CharField(_("name"), max_length=200)
     year = models.PositiveSmallIntegerField(_("year"))
     organizer = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="organized_campaigns",
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="organized_campaigns",
         verbose_name=_("organizer unit"),
     )
     # Validated mapping, or {"preset": NAME}; the scoring app interprets it.
@@ -57,16 +59,15 @@ class Target(models.Model):
     group = models.CharField(_("peer group"), max_length=100)
     exempt = models.BooleanField(_("exempt (免评)"), default=False)
     # The phase this target has been cleared into by approved transition requests.
-    stage = models.CharField(_("stage"), max_length=20, choices=PhaseKind.choices,
-                             default=PhaseKind.MOBILIZE)
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=PhaseKind.choices, default=PhaseKind.MOBILIZE
+    )
 
     class Meta:
         ordering = ["group", "unit__path"]
         verbose_name = _("target")
         verbose_name_plural = _("targets")
-        constraints = [
-            models.UniqueConstraint(fields=["campaign", "unit"], name="unique_target")
-        ]
+        constraints = [models.UniqueConstraint(fields=["campaign", "unit"], name="unique_target")]
 
     def __str__(self) -> str:
         return f"{self.unit} ({self.group})"
@@ -89,8 +90,9 @@ class Phase(models.Model):
         verbose_name_plural = _("phases")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "kind"], name="unique_phase_kind"),
-            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")),
-                                   name="phase_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")), name="phase_ends_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -119,13 +121,19 @@ class TransitionRequest(models.Model):
     from_stage = models.CharField(_("from"), max_length=20, choices=PhaseKind.choices)
     to_stage = models.CharField(_("to"), max_length=20, choices=PhaseKind.choices)
     note = models.TextField(_("note"), blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     requested_at = models.DateTimeField(_("requested at"))
-    status = models.CharField(_("status"), max_length=20, choices=TransitionStatus.choices,
-                              default=TransitionStatus.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+", null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=TransitionStatus.choices,
+        default=TransitionStatus.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
 
@@ -135,8 +143,11 @@ class TransitionRequest(models.Model):
         verbose_name_plural = _("phase transition requests")
         constraints = [
             # One open request per target: a double submit cannot queue two.
-            models.UniqueConstraint(fields=["target"], condition=models.Q(status="pending"),
-                                    name="one_pending_request_per_target"),
+            models.UniqueConstraint(
+                fields=["target"],
+                condition=models.Q(status="pending"),
+                name="one_pending_request_per_target",
+            ),
         ]
 
     def __str__(self) -> str:

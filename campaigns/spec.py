@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,9 @@ def read_spec_file(path: Path) -> dict:
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError([f"{path}: {exc}"]) from exc
     except yaml.YAMLError as exc:
-        raise SpecError([_("%(path)s: not valid YAML: %(err)s") % {"path": path, "err": exc}]) from exc
+        raise SpecError(
+            [_("%(path)s: not valid YAML: %(err)s") % {"path": path, "err": exc}]
+        ) from exc
     if not isinstance(data, dict):
         raise SpecError([_("%(path)s: the spec must be a mapping") % {"path": path}])
     return data
@@ -106,7 +109,11 @@ class _Checker:
     def code(self, data: dict, key: str, path: str, *, required=True) -> str | None:
         value = self.text(data, key, path, required=required)
         if value and not _CODE.match(value):
-            self.fail(f"{path}{key}", _("'%(v)s' is not a valid code (lowercase letters, digits, - and _)") % {"v": value})
+            self.fail(
+                f"{path}{key}",
+                _("'%(v)s' is not a valid code (lowercase letters, digits, - and _)")
+                % {"v": value},
+            )
         return value or None
 
     def day(self, data: dict, key: str, path: str) -> date | None:
@@ -173,7 +180,7 @@ def _scheme(check: _Checker, value: Any, base_dir: Path | None) -> dict:
     if isinstance(value, dict):
         return value
     if isinstance(value, str) and value.startswith(PRESET_PREFIX):
-        name = value[len(PRESET_PREFIX):].strip()
+        name = value[len(PRESET_PREFIX) :].strip()
         if not name:
             check.fail("scheme", _("name the preset, as in preset:tiered-70-30"))
         return {"preset": name}
@@ -189,7 +196,9 @@ def _scheme_file(check: _Checker, path: Path, base_dir: Path | None) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        check.fail("scheme", _("cannot read scheme file %(path)s: %(err)s") % {"path": path, "err": exc})
+        check.fail(
+            "scheme", _("cannot read scheme file %(path)s: %(err)s") % {"path": path, "err": exc}
+        )
         return {}
     if not isinstance(data, dict):
         check.fail("scheme", _("the scheme file %(path)s must hold a mapping") % {"path": path})
@@ -207,14 +216,21 @@ def _units(check: _Checker, data: dict) -> list[UnitSpec]:
         code = check.code(item, "code", path)
         level = check.text(item, "level", path)
         if level and level not in Level.values:
-            check.fail(f"{path}level", _("must be one of %(choices)s") % {"choices": ", ".join(Level.values)})
+            check.fail(
+                f"{path}level",
+                _("must be one of %(choices)s") % {"choices": ", ".join(Level.values)},
+            )
             level = ""
         if code in seen:
             check.fail(f"{path}code", _("'%(code)s' appears twice") % {"code": code})
         seen.add(code)
-        unit = UnitSpec(code or "", check.text(item, "name", path), level,
-                        check.text(item, "kind", path, required=False),
-                        check.code(item, "parent", path, required=False))
+        unit = UnitSpec(
+            code or "",
+            check.text(item, "name", path),
+            level,
+            check.text(item, "kind", path, required=False),
+            check.code(item, "parent", path, required=False),
+        )
         if code:
             result.append(unit)
     return result
@@ -235,16 +251,29 @@ def _resolve_units(check, specs: list[UnitSpec], known_unit) -> dict[str, KnownU
             return found
         i, spec = by_code[code]
         if code in trail:
-            check.fail(f"units[{i}].parent", _("the parent chain loops back to '%(code)s'") % {"code": code})
+            check.fail(
+                f"units[{i}].parent",
+                _("the parent chain loops back to '%(code)s'") % {"code": code},
+            )
             return None
         parent = resolve(spec.parent, (*trail, code)) if spec.parent else None
         if spec.parent and parent is None:
             if spec.parent not in trail:
-                check.fail(f"units[{i}].parent", _("unknown unit '%(code)s'") % {"code": spec.parent})
+                check.fail(
+                    f"units[{i}].parent", _("unknown unit '%(code)s'") % {"code": spec.parent}
+                )
             return None
-        if parent and spec.level and parent.level and LEVEL_RANK[spec.level] < LEVEL_RANK[parent.level]:
-            check.fail(f"units[{i}].level", _("a %(level)s unit cannot sit under the %(parent)s unit '%(code)s'")
-                       % {"level": spec.level, "parent": parent.level, "code": parent.code})
+        if (
+            parent
+            and spec.level
+            and parent.level
+            and LEVEL_RANK[spec.level] < LEVEL_RANK[parent.level]
+        ):
+            check.fail(
+                f"units[{i}].level",
+                _("a %(level)s unit cannot sit under the %(parent)s unit '%(code)s'")
+                % {"level": spec.level, "parent": parent.level, "code": parent.code},
+            )
         resolved[code] = KnownUnit(code, spec.level, f"{parent.path if parent else '/'}{code}/")
         return resolved[code]
 
@@ -273,9 +302,16 @@ def _targets(check, data, lookup, organizer: KnownUnit | None) -> list[TargetSpe
         unit = lookup(code)
         if unit is None:
             check.fail(f"{path}unit", _("unknown unit '%(code)s'") % {"code": code})
-        elif organizer and (unit.path == organizer.path or not unit.path.startswith(organizer.path)):
-            check.fail(f"{path}unit", _("'%(code)s' is not below the organizer '%(org)s': a level evaluates the level below it")
-                       % {"code": code, "org": organizer.code})
+        elif organizer and (
+            unit.path == organizer.path or not unit.path.startswith(organizer.path)
+        ):
+            check.fail(
+                f"{path}unit",
+                _(
+                    "'%(code)s' is not below the organizer '%(org)s': a level evaluates the level below it"
+                )
+                % {"code": code, "org": organizer.code},
+            )
         result.append(target)
     return result
 
@@ -289,7 +325,10 @@ def _phases(check, data) -> list[PhaseSpec]:
             continue
         kind = check.text(item, "kind", path)
         if kind and kind not in PhaseKind.values:
-            check.fail(f"{path}kind", _("must be one of %(choices)s") % {"choices": ", ".join(PhaseKind.values)})
+            check.fail(
+                f"{path}kind",
+                _("must be one of %(choices)s") % {"choices": ", ".join(PhaseKind.values)},
+            )
             continue
         if kind in {p.kind for p in result}:
             check.fail(f"{path}kind", _("'%(kind)s' appears twice") % {"kind": kind})
@@ -305,8 +344,11 @@ def _phases(check, data) -> list[PhaseSpec]:
 
 def _check_phase_order(check, phases: list[PhaseSpec]) -> None:
     ordered = sorted(phases, key=lambda p: PhaseKind.order_of(p.kind))
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in pairwise(ordered):
         if after.start <= before.end:
             index = phases.index(after)
-            check.fail(f"phases[{index}].start",
-                       _("must come after %(kind)s ends (%(end)s)") % {"kind": before.kind, "end": before.end})
+            check.fail(
+                f"phases[{index}].start",
+                _("must come after %(kind)s ends (%(end)s)")
+                % {"kind": before.kind, "end": before.end},
+            )

@@ -48,7 +48,9 @@ def target_detail(request, code, unit):
 def request_transition(request, code, unit):
     access, target = get_target_for_user(request.user, code, unit)
     with action_errors_as_messages(request):
-        do_request_transition(access, target, note=request.POST.get("note", ""), acting_user=request.user)
+        do_request_transition(
+            access, target, note=request.POST.get("note", ""), acting_user=request.user
+        )
         messages.success(request, _("Your request was sent to the level above."))
     return redirect("campaigns:target", code=code, unit=unit)
 
@@ -68,7 +70,12 @@ def reject_transition(request, pk):
 def _decide(request, pk, *, approve):
     access, transition = get_transition_request_for_user(request.user, pk)
     with action_errors_as_messages(request):
-        do_decide_transition(access, transition, approve=approve,
-                             comment=request.POST.get("comment", ""), acting_user=request.user)
+        do_decide_transition(
+            access,
+            transition,
+            approve=approve,
+            comment=request.POST.get("comment", ""),
+            acting_user=request.user,
+        )
         messages.success(request, _("Decision recorded."))
     return redirect("campaigns:dashboard", code=access.campaign.code)

@@ -16,9 +16,7 @@ from django.utils.translation import gettext as _
 
 from orgs.models import Role, RoleMembership, Unit
 
-STAFF_ROLES = frozenset(
-    {Role.ORGANIZER, Role.LEADER, Role.TALLIER, Role.INSPECTOR, Role.EVALUATOR}
-)
+STAFF_ROLES = frozenset({Role.ORGANIZER, Role.LEADER, Role.TALLIER, Role.INSPECTOR, Role.EVALUATOR})
 _CACHE_ATTR = "_pingyi_grants"
 
 
@@ -85,7 +83,9 @@ def reaches_from_above(user, unit: Unit, roles: Iterable[str]) -> bool:
     if is_superuser(user):
         return True
     wanted = set(roles)
-    return any(g.role in wanted and g.reaches(unit.path) and g.path != unit.path for g in grants_of(user))
+    return any(
+        g.role in wanted and g.reaches(unit.path) and g.path != unit.path for g in grants_of(user)
+    )
 
 
 def subtree_filter(field: str, user, roles: Iterable[str] | None = None) -> Q | None:

@@ -34,8 +34,12 @@ def check_level_under(level: str, parent: Unit | None) -> None:
 
 
 def _unit_fields(unit: Unit) -> dict:
-    return {"name": unit.name, "level": unit.level, "kind": unit.kind,
-            "parent": unit.parent.code if unit.parent else None}
+    return {
+        "name": unit.name,
+        "level": unit.level,
+        "kind": unit.kind,
+        "parent": unit.parent.code if unit.parent else None,
+    }
 
 
 def do_create_unit(*, code, name, level, kind="", parent=None, acting_user, check=True) -> Unit:
@@ -71,8 +75,12 @@ def do_update_unit(unit: Unit, *, acting_user, check=True, **changes) -> list[st
         unit.full_clean()
         unit.save()
         after = _unit_fields(unit)
-        record_event("unit.updated", unit, acting_user=acting_user,
-                     data={k: [before[k], after[k]] for k in changed})
+        record_event(
+            "unit.updated",
+            unit,
+            acting_user=acting_user,
+            data={k: [before[k], after[k]] for k in changed},
+        )
     return changed
 
 
@@ -88,19 +96,29 @@ def _move_subtree(unit: Unit) -> None:
     unit.depth = new_path.count("/") - 2
 
 
-def do_ensure_user(username: str, *, display_name: str, password: str | None = None,
-                   is_staff: bool = False, acting_user):
+def do_ensure_user(
+    username: str,
+    *,
+    display_name: str,
+    password: str | None = None,
+    is_staff: bool = False,
+    acting_user,
+):
     """Create the user if missing; with a password, (re)set it. Returns (user, created)."""
     with transaction.atomic():
         user, created = User.objects.get_or_create(
-            username=username, defaults={"display_name": display_name, "is_staff": is_staff})
+            username=username, defaults={"display_name": display_name, "is_staff": is_staff}
+        )
         if password is not None:
             user.set_password(password)
             user.save(update_fields=["password"])
         if created:
-            record_event("user.created", user, acting_user=acting_user,
-                         data={"username": username, "display_name": display_name,
-                               "is_staff": is_staff})
+            record_event(
+                "user.created",
+                user,
+                acting_user=acting_user,
+                data={"username": username, "display_name": display_name, "is_staff": is_staff},
+            )
     return user, created
 
 
@@ -110,8 +128,12 @@ def do_grant_role(user, unit: Unit, role: str, *, acting_user, check=True) -> Ro
     with transaction.atomic():
         membership, created = RoleMembership.objects.get_or_create(user=user, unit=unit, role=role)
         if created:
-            record_event("role.granted", membership, acting_user=acting_user,
-                         data={"user": user.username, "unit": unit.code, "role": role})
+            record_event(
+                "role.granted",
+                membership,
+                acting_user=acting_user,
+                data={"user": user.username, "unit": unit.code, "role": role},
+            )
     forget_grants(user)
     return membership
 
@@ -120,30 +142,63 @@ def do_revoke_role(membership: RoleMembership, *, acting_user) -> None:
     if not reaches(acting_user, membership.unit, {Role.ORGANIZER}):
         raise PermissionDenied(_("Only an organizer above this unit may revoke roles here."))
     with transaction.atomic():
-        record_event("role.revoked", membership, acting_user=acting_user,
-                     data={"user": membership.user.username, "unit": membership.unit.code,
-                           "role": membership.role})
+        record_event(
+            "role.revoked",
+            membership,
+            acting_user=acting_user,
+            data={
+                "user": membership.user.username,
+                "unit": membership.unit.code,
+                "role": membership.role,
+            },
+        )
         membership.delete()
     forget_grants(membership.user)
 
 
-def do_add_evaluator(*, unit: Unit, name: str, category: str, term_start: date, term_end: date,
-                     affiliation: str = "", user=None, acting_user, check=True) -> Evaluator:
+def do_add_evaluator(
+    *,
+    unit: Unit,
+    name: str,
+    category: str,
+    term_start: date,
+    term_end: date,
+    affiliation: str = "",
+    user=None,
+    acting_user,
+    check=True,
+) -> Evaluator:
     if check and not reaches(acting_user, unit, {Role.ORGANIZER}):
         raise PermissionDenied(_("Only an organizer of this unit may keep its evaluator roster."))
-    evaluator = Evaluator(unit=unit, name=name, category=category, term_start=term_start,
-                          term_end=term_end, affiliation=affiliation, user=user)
+    evaluator = Evaluator(
+        unit=unit,
+        name=name,
+        category=category,
+        term_start=term_start,
+        term_end=term_end,
+        affiliation=affiliation,
+        user=user,
+    )
     evaluator.full_clean()
     with transaction.atomic():
         evaluator.save()
-        record_event("evaluator.added", evaluator, acting_user=acting_user,
-                     data={"unit": unit.code, "name": name, "category": category,
-                           "term": [term_start, term_end]})
+        record_event(
+            "evaluator.added",
+            evaluator,
+            acting_user=acting_user,
+            data={
+                "unit": unit.code,
+                "name": name,
+                "category": category,
+                "term": [term_start, term_end],
+            },
+        )
     return evaluator
 
 
-def do_disqualify_evaluator(evaluator: Evaluator, *, prohibition: str, reason: str,
-                            acting_user) -> Evaluator:
+def do_disqualify_evaluator(
+    evaluator: Evaluator, *, prohibition: str, reason: str, acting_user
+) -> Evaluator:
     """A breach of the eight prohibitions removes an evaluator; the reason is required."""
     if not reaches(acting_user, evaluator.unit, {Role.ORGANIZER}):
         raise PermissionDenied(_("Only an organizer of this unit may disqualify its evaluators."))
@@ -160,6 +215,10 @@ def do_disqualify_evaluator(evaluator: Evaluator, *, prohibition: str, reason: s
         locked.disqualification_reason = reason.strip()
         locked.disqualified_at = timezone.now()
         locked.save()
-        record_event("evaluator.disqualified", locked, acting_user=acting_user,
-                     data={"prohibition": prohibition, "reason": locked.disqualification_reason})
+        record_event(
+            "evaluator.disqualified",
+            locked,
+            acting_user=acting_user,
+            data={"prohibition": prohibition, "reason": locked.disqualification_reason},
+        )
     return locked

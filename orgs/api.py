@@ -18,7 +18,10 @@ class UnitOut(Schema):
 def unit_detail(request, code: str):
     unit = get_unit_for_user(request.user, code)
     return UnitOut(
-        code=unit.code, name=unit.name, level=unit.level, kind=unit.kind,
+        code=unit.code,
+        name=unit.name,
+        level=unit.level,
+        kind=unit.kind,
         parent=unit.parent.code if unit.parent_id else None,
         children=list(unit.children.order_by("code").values_list("code", flat=True)),
     )

@@ -105,7 +105,10 @@ class EvaluatorCategory(models.TextChoices):
     NPC_DEPUTY = "npc_deputy", _("People's Congress deputy (人大代表)")
     CPPCC_MEMBER = "cppcc_member", _("CPPCC member (政协委员)")
     CONDUCT_SUPERVISOR = "conduct_supervisor", _("Conduct supervisor (行风监督员)")
-    CLIENT_REPRESENTATIVE = "client_representative", _("Service client representative (服务对象代表)")
+    CLIENT_REPRESENTATIVE = (
+        "client_representative",
+        _("Service client representative (服务对象代表)"),
+    )
     SPECIAL_INSPECTOR = "special_inspector", _("Special inspector (特邀监察员)")
     OTHER = "other", _("Other (其他)")
 
@@ -162,7 +165,8 @@ class Evaluator(models.Model):
         verbose_name_plural = _("evaluators")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(term_end__gte=models.F("term_start")), name="term_ends_after_start"
+                condition=models.Q(term_end__gte=models.F("term_start")),
+                name="term_ends_after_start",
             )
         ]
 

@@ -15,9 +15,13 @@ class Command(BaseCommand):
         report = verify_chain()
         if not report.ok:
             raise CommandError(
-                _("Audit chain broken at event #%(seq)s: %(reason)s (%(checked)s events verified before it)")
+                _(
+                    "Audit chain broken at event #%(seq)s: %(reason)s (%(checked)s events verified before it)"
+                )
                 % {"seq": report.broken_seq, "reason": report.reason, "checked": report.checked}
             )
         self.stdout.write(
-            self.style.SUCCESS(_("Audit chain intact: %(n)s events verified.") % {"n": report.checked})
+            self.style.SUCCESS(
+                _("Audit chain intact: %(n)s events verified.") % {"n": report.checked}
+            )
         )

@@ -30,7 +30,9 @@ class Command(BaseCommand):
         try:
             getattr(self, f"handle_{subcommand}")(user, **options)
         except SpecError as exc:
-            raise CommandError(_("The spec was rejected; nothing was written:\n") + str(exc)) from exc
+            raise CommandError(
+                _("The spec was rejected; nothing was written:\n") + str(exc)
+            ) from exc
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from exc
 
@@ -38,17 +40,24 @@ class Command(BaseCommand):
         data = read_spec_file(spec)
         report = do_load_campaign_spec(data, acting_user=user, base_dir=spec.parent)
         if not report.changed:
-            self.stdout.write(_("No changes: %(code)s already matches the spec.") % {"code": report.campaign.code})
+            self.stdout.write(
+                _("No changes: %(code)s already matches the spec.") % {"code": report.campaign.code}
+            )
         for line in report.created:
             self.stdout.write(f"+ {line}")
         for line in report.updated:
             self.stdout.write(f"~ {line}")
         if report.kept:
-            self.stdout.write(_("Targets not in the spec were kept: %(codes)s") % {"codes": ", ".join(report.kept)})
+            self.stdout.write(
+                _("Targets not in the spec were kept: %(codes)s")
+                % {"codes": ", ".join(report.kept)}
+            )
 
     def handle_list(self, user, **options):
         for campaign in campaigns_for_user(user or OPERATOR):
-            self.stdout.write(f"{campaign.code}\t{campaign.year}\t{campaign.organizer.code}\t{campaign.name}")
+            self.stdout.write(
+                f"{campaign.code}\t{campaign.year}\t{campaign.organizer.code}\t{campaign.name}"
+            )
 
     def handle_show(self, user, *, code: str, **options):
         try:
@@ -57,8 +66,14 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         campaign = access.campaign
         self.stdout.write(f"{campaign.code}: {campaign.name} ({campaign.year})")
-        self.stdout.write(_("organizer: %(unit)s") % {"unit": f"{campaign.organizer.code} {campaign.organizer}"})
-        self.stdout.write(_("scheme: %(scheme)s") % {"scheme": campaign.scheme.get("preset") or campaign.scheme.get("name", "inline")})
+        self.stdout.write(
+            _("organizing unit: %(unit)s")
+            % {"unit": f"{campaign.organizer.code} {campaign.organizer}"}
+        )
+        self.stdout.write(
+            _("scheme: %(scheme)s")
+            % {"scheme": campaign.scheme.get("preset") or campaign.scheme.get("name", "inline")}
+        )
         for phase in campaign.ordered_phases():
             self.stdout.write(f"  {phase.kind:<10} {phase.start} – {phase.end}  {phase.name}")
         for target in access.targets():

@@ -15,4 +15,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(_("Demo campaign loaded.")))
         self.stdout.write(_("Log in with one of these (username / password / role):"))
         for demo in users:
-            self.stdout.write(f"  {demo.username:<10} {demo.password:<18} {demo.role} @ {demo.unit}")
+            self.stdout.write(
+                f"  {demo.username:<10} {demo.password:<18} {demo.role} @ {demo.unit}"
+            )
