@@ -12,7 +12,7 @@ from audit.record import record_event
 from campaigns.access import CampaignAccess
 from campaigns.models import Campaign, Phase, Target, TransitionRequest, TransitionStatus
 from campaigns.spec import CampaignSpec, KnownUnit, parse_spec
-from orgs.access import is_superuser, reaches
+from orgs.access import OPERATOR, is_superuser, reaches
 from orgs.actions import do_create_unit, do_update_unit
 from orgs.models import Role, Unit
 
@@ -40,6 +40,7 @@ def do_load_campaign_spec(data: dict, *, acting_user, base_dir: Path | None = No
     A bad spec raises SpecError naming every bad field; nothing is written.
     Loading the same spec again changes nothing and writes no event.
     """
+    acting_user = acting_user or OPERATOR  # None: the console operator
     spec = parse_spec(data, known_unit=_known_unit, base_dir=base_dir)
     _check_may_load(spec, acting_user)
     with transaction.atomic():
@@ -65,8 +66,8 @@ def do_load_campaign_spec(data: dict, *, acting_user, base_dir: Path | None = No
 
 
 def _check_may_load(spec: CampaignSpec, acting_user) -> None:
-    """A console run without --as acts as the operator; a named user must organize above."""
-    if acting_user is None or is_superuser(acting_user):
+    """A named user must organize the campaign's unit; each unit change is checked again."""
+    if is_superuser(acting_user):
         return
     organizer = Unit.objects.filter(code=spec.organizer).first()
     if organizer is None or not reaches(acting_user, organizer, {Role.ORGANIZER}):
@@ -84,14 +85,13 @@ class _UnitIndex(dict):
 
 def _apply_units(spec: CampaignSpec, acting_user) -> _UnitIndex:
     index = _UnitIndex()
-    existing = {u.code: u for u in Unit.objects.filter(code__in=[u.code for u in spec.units])}
+    codes = {u.code for u in spec.units} | {u.parent for u in spec.units if u.parent}
+    existing = {u.code: u for u in Unit.objects.filter(code__in=codes)}
     pending = list(spec.units)
     while pending:  # parents before children, whatever the order in the file
         ready = [u for u in pending if not u.parent or u.parent not in {p.code for p in pending}]
         for item in ready:
-            parent = index.get(item.parent) or (
-                Unit.objects.get(code=item.parent) if item.parent else None
-            )
+            parent = index.get(item.parent) or existing.get(item.parent)
             unit = existing.get(item.code)
             if unit is None:
                 unit = do_create_unit(
@@ -101,7 +101,6 @@ def _apply_units(spec: CampaignSpec, acting_user) -> _UnitIndex:
                     kind=item.kind,
                     parent=parent,
                     acting_user=acting_user,
-                    check=False,
                 )
                 index.created.append(item.code)
             elif do_update_unit(
@@ -111,7 +110,6 @@ def _apply_units(spec: CampaignSpec, acting_user) -> _UnitIndex:
                 kind=item.kind,
                 parent=parent,
                 acting_user=acting_user,
-                check=False,
             ):
                 index.updated.append(item.code)
             index[item.code] = unit

@@ -101,7 +101,7 @@ def demo_spec(year: int) -> dict:
 def load_demo(year: int | None = None) -> list[DemoUser]:
     year = year or timezone.localdate().year
     with transaction.atomic():
-        report = do_load_campaign_spec(demo_spec(year), acting_user=None)
+        report = do_load_campaign_spec(demo_spec(year), acting_user=OPERATOR)
         users = _users()
         _roster(year)
         _transitions(report.campaign, users)
@@ -116,11 +116,9 @@ def _users() -> dict:
             display_name=demo.display_name,
             password=demo.password,
             is_staff=demo.role == Role.ORGANIZER,
-            acting_user=None,
+            acting_user=OPERATOR,
         )
-        do_grant_role(
-            user, Unit.objects.get(code=demo.unit), demo.role, acting_user=None, check=False
-        )
+        do_grant_role(user, Unit.objects.get(code=demo.unit), demo.role, acting_user=OPERATOR)
         users[demo.username] = user
     return users
 
@@ -139,9 +137,7 @@ def _roster(year: int) -> None:
         ("赵志明", EvaluatorCategory.CLIENT_REPRESENTATIVE, "科研院所代表"),
     ]
     added = [
-        do_add_evaluator(
-            unit=city, name=n, category=c, affiliation=a, acting_user=None, check=False, **term
-        )
+        do_add_evaluator(unit=city, name=n, category=c, affiliation=a, acting_user=OPERATOR, **term)
         for n, c, a in people
     ]
     do_disqualify_evaluator(

@@ -42,8 +42,8 @@ def _unit_fields(unit: Unit) -> dict:
     }
 
 
-def do_create_unit(*, code, name, level, kind="", parent=None, acting_user, check=True) -> Unit:
-    if check and not can_manage_units(acting_user, parent):
+def do_create_unit(*, code, name, level, kind="", parent=None, acting_user) -> Unit:
+    if not can_manage_units(acting_user, parent):
         raise PermissionDenied(_("You may not add units here."))
     check_level_under(level, parent)
     unit = Unit(code=code, name=name, level=level, kind=kind, parent=parent)
@@ -56,21 +56,27 @@ def do_create_unit(*, code, name, level, kind="", parent=None, acting_user, chec
     return unit
 
 
-def do_update_unit(unit: Unit, *, acting_user, check=True, **changes) -> list[str]:
-    """Change name, level, kind or parent; moving a unit re-roots its subtree in one UPDATE."""
-    if check and not can_manage_units(acting_user, unit):
-        raise PermissionDenied(_("You may not change this unit."))
-    before = _unit_fields(unit)
-    for field, value in changes.items():
-        setattr(unit, field, value)
-    changed = sorted(k for k, v in _unit_fields(unit).items() if before[k] != v)
-    if not changed:
+def do_update_unit(unit: Unit, *, acting_user, **changes) -> list[str]:
+    """Change name, level, kind or parent; moving a unit re-roots its subtree in one UPDATE.
+
+    Returns the changed field names; an update that changes nothing is no event.
+    """
+    wanted = {k: v for k, v in changes.items() if getattr(unit, k) != v}
+    if not wanted:
         return []
-    check_level_under(unit.level, unit.parent)
-    if unit.parent and unit.path and unit.parent.path.startswith(unit.path):
+    new_parent = wanted.get("parent", unit.parent)
+    if not can_manage_units(acting_user, unit) or (
+        "parent" in wanted and not can_manage_units(acting_user, new_parent)
+    ):
+        raise PermissionDenied(_("You may not change this unit."))
+    check_level_under(wanted.get("level", unit.level), new_parent)
+    if "parent" in wanted and new_parent and new_parent.path.startswith(unit.path):
         raise ValidationError(_("A unit cannot be moved below itself."))
+    before = _unit_fields(unit)
     with transaction.atomic():
-        if "parent" in changed:
+        for field, value in wanted.items():
+            setattr(unit, field, value)
+        if "parent" in wanted:
             _move_subtree(unit)
         unit.full_clean()
         unit.save()
@@ -79,9 +85,9 @@ def do_update_unit(unit: Unit, *, acting_user, check=True, **changes) -> list[st
             "unit.updated",
             unit,
             acting_user=acting_user,
-            data={k: [before[k], after[k]] for k in changed},
+            data={k: [before[k], after[k]] for k in sorted(wanted)},
         )
-    return changed
+    return sorted(wanted)
 
 
 def _move_subtree(unit: Unit) -> None:
@@ -122,8 +128,8 @@ def do_ensure_user(
     return user, created
 
 
-def do_grant_role(user, unit: Unit, role: str, *, acting_user, check=True) -> RoleMembership:
-    if check and not reaches(acting_user, unit, {Role.ORGANIZER}):
+def do_grant_role(user, unit: Unit, role: str, *, acting_user) -> RoleMembership:
+    if not reaches(acting_user, unit, {Role.ORGANIZER}):
         raise PermissionDenied(_("Only an organizer above this unit may grant roles here."))
     with transaction.atomic():
         membership, created = RoleMembership.objects.get_or_create(user=user, unit=unit, role=role)
@@ -166,9 +172,8 @@ def do_add_evaluator(
     affiliation: str = "",
     user=None,
     acting_user,
-    check=True,
 ) -> Evaluator:
-    if check and not reaches(acting_user, unit, {Role.ORGANIZER}):
+    if not reaches(acting_user, unit, {Role.ORGANIZER}):
         raise PermissionDenied(_("Only an organizer of this unit may keep its evaluator roster."))
     evaluator = Evaluator(
         unit=unit,

@@ -46,7 +46,7 @@ def make_user(
         acting_user=OPERATOR,
     )
     if role and unit:
-        do_grant_role(user, unit, role, acting_user=OPERATOR, check=False)
+        do_grant_role(user, unit, role, acting_user=OPERATOR)
     return user
 
 

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -208,3 +209,20 @@ def test_list_and_show(cast, capsys):
     assert "county-a" in out and "county-b" not in out
     with pytest.raises(CommandError):
         call_command("campaign", "show", "nope")
+
+
+def test_a_named_organizer_cannot_change_units_above_its_own(cast):
+    spec = small_spec()
+    spec["units"][0]["name"] = "被市局改名的省局"
+    with pytest.raises(PermissionDenied):
+        do_load_campaign_spec(spec, acting_user=cast.organizer)
+    assert Unit.objects.get(code="prov").name == "省局"
+
+
+def test_a_named_organizer_adds_units_below_its_own(cast):
+    spec = small_spec()
+    spec["units"].append(
+        {"code": "county-d", "name": "丁县局", "level": "county", "parent": "city"}
+    )
+    do_load_campaign_spec(spec, acting_user=cast.organizer)
+    assert Unit.objects.get(code="county-d").path == "/prov/city/county-d/"
