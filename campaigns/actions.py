@@ -70,7 +70,13 @@ def _check_may_load(spec: CampaignSpec, acting_user) -> None:
     if is_superuser(acting_user):
         return
     organizer = Unit.objects.filter(code=spec.organizer).first()
-    if organizer is None or not reaches(acting_user, organizer, {Role.ORGANIZER}):
+    existing = Campaign.objects.select_related("organizer").filter(code=spec.code).first()
+    # Both the new organizer and, for a campaign that exists, its current one must be reached:
+    # otherwise a spec reusing a code would hand another level's campaign over.
+    units = [organizer, existing.organizer if existing else None]
+    if organizer is None or not all(
+        reaches(acting_user, unit, {Role.ORGANIZER}) for unit in units if unit
+    ):
         raise PermissionDenied(
             _("Only an organizer of %(unit)s may load this campaign.") % {"unit": spec.organizer}
         )

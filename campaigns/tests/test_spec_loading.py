@@ -226,3 +226,33 @@ def test_a_named_organizer_adds_units_below_its_own(cast):
     )
     do_load_campaign_spec(spec, acting_user=cast.organizer)
     assert Unit.objects.get(code="county-d").path == "/prov/city/county-d/"
+
+
+def test_an_organizer_elsewhere_cannot_take_over_a_campaign_by_its_code(cast):
+    # given an organizer of another city, loading a spec that reuses the campaign's code
+    rival_city = {"code": "city2", "name": "另一市局", "level": "city", "parent": "prov"}
+    rival_county = {"code": "c2-k", "name": "另一县局", "level": "county", "parent": "city2"}
+    do_load_campaign_spec(
+        {
+            **small_spec(code="other"),
+            "organizer": "city2",
+            "units": [rival_city, rival_county],
+            "targets": [{"unit": "c2-k", "group": "县局"}],
+        },
+        acting_user=None,
+    )
+    from orgs.models import Role
+    from pingyi.testing import make_user
+
+    rival = make_user("rival", role=Role.ORGANIZER, unit=Unit.objects.get(code="city2"))
+    spec = {
+        **small_spec(name="被接管"),
+        "organizer": "city2",
+        "units": [],
+        "targets": [{"unit": "c2-k", "group": "县局"}],
+    }
+    # then the load is refused and the campaign is untouched
+    with pytest.raises(PermissionDenied):
+        do_load_campaign_spec(spec, acting_user=rival)
+    campaign = Campaign.objects.get(code="c-2026")
+    assert (campaign.name, campaign.organizer.code) == ("测试评议活动", "city")
