@@ -6,11 +6,17 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from campaigns.api import router as campaigns_router
+from complaints.api import router as complaints_router
+from inspections.api import router as inspections_router
 from orgs.api import router as orgs_router
+from rectification.api import router as rectification_router
 
 api = NinjaAPI(title="Pingyi API", version="1", auth=django_auth, urls_namespace="api")
 api.add_router("/campaigns", campaigns_router)
 api.add_router("/units", orgs_router)
+api.add_router("/complaints", complaints_router)
+api.add_router("/inspections", inspections_router)
+api.add_router("/rectification", rectification_router)
 
 
 @api.exception_handler(PermissionDenied)

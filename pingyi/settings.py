@@ -28,6 +28,11 @@ INSTALLED_APPS = [
     "audit",
     "orgs",
     "campaigns",
+    "rectification",
+    "complaints",
+    "inspections",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +114,25 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = DATA_DIR / "media"
+# Uploads (complaint attachments, evidence, reports): checked by pingyi.lib.uploads.
+PINGYI_MAX_UPLOAD_MB = env_int("PINGYI_MAX_UPLOAD_MB", 10)
+DATA_UPLOAD_MAX_MEMORY_SIZE = (PINGYI_MAX_UPLOAD_MB + 1) * 1024 * 1024
+
+# Deadlines counted in working days (Monday to Friday, less these ISO dates).
+PINGYI_HOLIDAYS = env_list("PINGYI_HOLIDAYS", [])
+PINGYI_COMPLAINT_REPLY_DAYS = env_int("PINGYI_COMPLAINT_REPLY_DAYS", 15)
+
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pingyi@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

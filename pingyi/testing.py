@@ -5,8 +5,8 @@ from datetime import date
 from campaigns.actions import do_load_campaign_spec
 from campaigns.models import Campaign
 from orgs.access import OPERATOR
-from orgs.actions import do_create_unit, do_ensure_user, do_grant_role
-from orgs.models import Role, Unit
+from orgs.actions import do_add_evaluator, do_create_unit, do_ensure_user, do_grant_role
+from orgs.models import EvaluatorCategory, Role, Unit
 
 PASSWORD = "correct-horse-battery"
 
@@ -131,6 +131,15 @@ class Cast:
             "prov_organizer", role=Role.ORGANIZER, unit=units["prov"]
         )
         self.nobody = make_user("nobody")
+        self.evaluator_entry = do_add_evaluator(
+            unit=units["city"],
+            name="李建国",
+            category=EvaluatorCategory.NPC_DEPUTY,
+            term_start=date(self.campaign.year, 1, 1),
+            term_end=date(self.campaign.year + 2, 12, 31),
+            user=self.evaluator,
+            acting_user=OPERATOR,
+        )
 
     def target(self, unit_code: str):
         return self.campaign.targets.select_related("unit").get(unit__code=unit_code)
