@@ -10,7 +10,7 @@ PORT ?= 8000
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format setup migrate demo messages clean
+.PHONY: run test lint format setup migrate demo messages browsers clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ messages: $(STAMP)
 	$(BIN)/pingyi makemessages -l zh_Hans --no-obsolete --no-location \
 		--ignore '.venv/*' --ignore 'var/*' --ignore 'build/*'
 	$(BIN)/pingyi compilemessages -l zh_Hans --ignore '.venv/*'
+
+# Debian's chromium for the browser tests (they are skipped without it).
+browsers:
+	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 
 clean:
 	rm -rf $(VENV) var
