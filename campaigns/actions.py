@@ -45,12 +45,8 @@ def do_load_campaign_spec(data: dict, *, acting_user, base_dir: Path | None = No
     _check_may_load(spec, acting_user)
     with transaction.atomic():
         units = _apply_units(spec, acting_user)
-        report = _apply_campaign(
-            spec,
-            units[spec.organizer]
-            if spec.organizer in units
-            else Unit.objects.get(code=spec.organizer),
-        )
+        organizer = units.get(spec.organizer) or Unit.objects.get(code=spec.organizer)
+        report = _apply_campaign(spec, organizer)
         _apply_targets(spec, report, units)
         _apply_phases(spec, report)
         report.created[:0] = [f"unit {c}" for c in units.created]
