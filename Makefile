@@ -50,9 +50,10 @@ messages: $(STAMP)
 		--ignore '.venv/*' --ignore 'var/*' --ignore 'build/*'
 	$(BIN)/pingyi compilemessages -l zh_Hans --ignore '.venv/*'
 
-# Debian's chromium for the browser tests (they are skipped without it).
+# Debian's chromium and poppler-utils for the browser and PDF tests (skipped without them).
 browsers:
-	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+	test -x /usr/bin/chromium && command -v pdftoppm >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq chromium poppler-utils)
 
 clean:
 	rm -rf $(VENV) var

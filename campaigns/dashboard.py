@@ -1,9 +1,13 @@
-"""What the campaign dashboard shows, gathered in a fixed number of queries."""
+"""What the campaign dashboard shows: a fixed number of queries, plus a few per pending request."""
 
 from datetime import date
 from itertools import groupby
 
 from campaigns.access import CampaignAccess
+from complaints.access import may_list as may_list_complaints
+from complaints.queries import overdue_count as overdue_complaint_count
+from inspections.queries import overdue_question_count
+from rectification.queries import overdue_count, transition_checklist
 
 
 def build_dashboard(access: CampaignAccess, today: date) -> dict:
@@ -19,7 +23,17 @@ def build_dashboard(access: CampaignAccess, today: date) -> dict:
         "current_phase": next((p for p in phases if p.is_current(today)), None),
         "groups": groups,
         "target_count": len(targets),
-        "pending": [(r, access.can_decide_transition(r.target)) for r in access.pending_requests()],
+        # Whoever decides a transition sees the phase's reports and open items beside it.
+        "pending": [
+            (r, access.can_decide_transition(r.target), transition_checklist(r.target, today))
+            for r in access.pending_requests()
+        ],
+        "overdue": {
+            "items": overdue_count(access, today),
+            "questions": overdue_question_count(access),
+            "complaints": overdue_complaint_count(access, today),
+        },
+        "complaints_open": may_list_complaints(access),
     }
 
 

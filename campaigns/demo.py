@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from campaigns.access import CampaignAccess
 from campaigns.actions import do_decide_transition, do_load_campaign_spec, do_request_transition
-from campaigns.models import TransitionRequest
+from campaigns.models import Campaign, TransitionRequest
 from orgs.access import OPERATOR
 from orgs.actions import do_add_evaluator, do_disqualify_evaluator, do_ensure_user, do_grant_role
 from orgs.models import Evaluator, EvaluatorCategory, Prohibition, Role, Unit
@@ -98,14 +98,15 @@ def demo_spec(year: int) -> dict:
     }
 
 
-def load_demo(year: int | None = None) -> list[DemoUser]:
+def load_demo(year: int | None = None) -> tuple[Campaign, dict]:
+    """Load the campaign, its users and roster; returns the campaign and users by username."""
     year = year or timezone.localdate().year
     with transaction.atomic():
         report = do_load_campaign_spec(demo_spec(year), acting_user=OPERATOR)
         users = _users()
-        _roster(year)
+        _roster(year, users)
         _transitions(report.campaign, users)
-    return DEMO_USERS
+    return report.campaign, users
 
 
 def _users() -> dict:
@@ -123,7 +124,7 @@ def _users() -> dict:
     return users
 
 
-def _roster(year: int) -> None:
+def _roster(year: int, users: dict) -> None:
     city = Unit.objects.get(code=CITY)
     if Evaluator.objects.filter(unit=city).exists():
         return
@@ -136,8 +137,17 @@ def _roster(year: int) -> None:
         ("吴丽娟", EvaluatorCategory.SPECIAL_INSPECTOR, "市监委特邀监察员"),
         ("赵志明", EvaluatorCategory.CLIENT_REPRESENTATIVE, "科研院所代表"),
     ]
+    # The demo's evaluator login is 刘圣强, so hearing verdicts can be given in person.
     added = [
-        do_add_evaluator(unit=city, name=n, category=c, affiliation=a, acting_user=OPERATOR, **term)
+        do_add_evaluator(
+            unit=city,
+            name=n,
+            category=c,
+            affiliation=a,
+            user=users["evaluator"] if n == "刘圣强" else None,
+            acting_user=OPERATOR,
+            **term,
+        )
         for n, c, a in people
     ]
     do_disqualify_evaluator(

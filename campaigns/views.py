@@ -15,6 +15,7 @@ from campaigns.access import (
 from campaigns.actions import do_decide_transition, do_request_transition
 from campaigns.dashboard import build_dashboard
 from pingyi.lib.views import action_errors_as_messages
+from rectification.queries import transition_checklist
 
 
 @login_required
@@ -39,6 +40,7 @@ def target_detail(request, code, unit):
         "target": target,
         "requests": target.transition_requests.select_related("requested_by", "decided_by"),
         "can_request": access.can_request_transition(target) and target.next_stage(),
+        "checklist": transition_checklist(target, timezone.localdate()),
     }
     return render(request, "campaigns/target.html", context)
 

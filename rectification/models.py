@@ -25,6 +25,12 @@ class ItemStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (ItemStatus.PLANNED, ItemStatus.IN_PROGRESS)
+CLOSED_STATUSES = (ItemStatus.DONE, ItemStatus.EXPLAINED)
+
+
+def overdue_filter(today) -> models.Q:
+    """Open, and the deadline has passed: the one definition of overdue (逾期)."""
+    return models.Q(status__in=OPEN_STATUSES, deadline__lt=today)
 
 
 class RectificationItem(models.Model):
@@ -73,3 +79,170 @@ class RectificationItem(models.Model):
 
     def is_overdue(self, today) -> bool:
         return self.is_open() and self.deadline < today
+
+    def is_verified(self) -> bool:
+        """Accepted by an organizer: the item is final."""
+        return self.verified_at is not None
+
+    def awaits_verification(self) -> bool:
+        return self.status in CLOSED_STATUSES and not self.is_verified()
+
+
+class ProgressNote(models.Model):
+    """进展情况: what was done, appended as it happens; never edited."""
+
+    item = models.ForeignKey(
+        RectificationItem, on_delete=models.PROTECT, related_name="notes", verbose_name=_("item")
+    )
+    text = models.TextField(_("text"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("written at"))
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("progress note")
+        verbose_name_plural = _("progress notes")
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class Evidence(models.Model):
+    """A file proving the rectification (整改佐证材料), stored under a random name."""
+
+    item = models.ForeignKey(
+        RectificationItem,
+        on_delete=models.PROTECT,
+        related_name="evidence",
+        verbose_name=_("item"),
+    )
+    file = models.FileField(_("file"), max_length=200)
+    # Detected from the content, not taken from the name the sender chose.
+    content_type = models.CharField(_("content type"), max_length=100)
+    extension = models.CharField(_("extension"), max_length=10)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    added_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+
+    def __str__(self) -> str:
+        return self.download_name()
+
+    def download_name(self) -> str:
+        return f"evidence-{self.item_id}-{self.pk}.{self.extension}"
+
+
+class Verification(models.Model):
+    """验收: an organizer's verdict on a done or explained item; a rejection reopens it."""
+
+    item = models.ForeignKey(
+        RectificationItem,
+        on_delete=models.PROTECT,
+        related_name="verifications",
+        verbose_name=_("item"),
+    )
+    accepted = models.BooleanField(_("accepted"))
+    note = models.TextField(_("note"), blank=True)
+    # The status the item had when it was judged (done or explained).
+    status_judged = models.CharField(_("status judged"), max_length=20, choices=ItemStatus.choices)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(_("verified at"))
+
+    class Meta:
+        ordering = ["verified_at", "pk"]
+        verbose_name = _("verification")
+        verbose_name_plural = _("verifications")
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {'accepted' if self.accepted else 'rejected'}"
+
+
+class ReportKind(models.TextChoices):
+    """The reports a target owes, one per phase (seeds 003 and 004)."""
+
+    IMPLEMENTATION_PLAN = "implementation_plan", _("Implementation plan (实施方案)")
+    SELF_INSPECTION = "self_inspection", _("Self-inspection report (自查自纠报告)")
+    RECTIFICATION_REPORT = "rectification_report", _("Rectification report (整改落实报告)")
+    SELF_EVALUATION = "self_evaluation", _("Self-evaluation report (自评报告)")
+    SUMMARY = "summary", _("Summary (总结)")
+
+
+# The phase in which each report falls due (campaigns.models.PhaseKind values).
+PHASE_OF_REPORT = {
+    ReportKind.IMPLEMENTATION_PLAN: "mobilize",
+    ReportKind.SELF_INSPECTION: "consult",
+    ReportKind.RECTIFICATION_REPORT: "rectify",
+    ReportKind.SELF_EVALUATION: "evaluate",
+    ReportKind.SUMMARY: "summarize",
+}
+
+
+def reports_of_phase(phase_kind: str) -> list[str]:
+    return [kind for kind, phase in PHASE_OF_REPORT.items() if phase == phase_kind]
+
+
+class ReportDue(models.Model):
+    """The date by which a target must submit one kind of report."""
+
+    target = models.ForeignKey(
+        Target, on_delete=models.PROTECT, related_name="report_dues", verbose_name=_("target")
+    )
+    kind = models.CharField(_("report"), max_length=30, choices=ReportKind.choices)
+    due_date = models.DateField(_("due date"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    set_at = models.DateTimeField(_("set at"))
+
+    class Meta:
+        ordering = ["target", "due_date", "kind"]
+        verbose_name = _("report due")
+        verbose_name_plural = _("reports due")
+        constraints = [
+            models.UniqueConstraint(fields=["target", "kind"], name="one_due_per_target_and_report")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target.unit}: {self.get_kind_display()} ({self.due_date})"
+
+
+class ReportSubmission(models.Model):
+    """One submission of a report; a resubmission is a new row and the newest counts."""
+
+    due = models.ForeignKey(
+        ReportDue, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("report")
+    )
+    text = models.TextField(_("text"))
+    file = models.FileField(_("file"), max_length=200, blank=True)
+    file_content_type = models.CharField(_("file content type"), max_length=100, blank=True)
+    file_extension = models.CharField(_("file extension"), max_length=10, blank=True)
+    file_size = models.PositiveIntegerField(_("file size in bytes"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    # Decided when submitted (submission date after the due date) and kept as it was then.
+    late = models.BooleanField(_("late"))
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        get_latest_by = ["submitted_at", "pk"]
+        verbose_name = _("report submission")
+        verbose_name_plural = _("report submissions")
+
+    def __str__(self) -> str:
+        return f"{self.due} @ {self.submitted_at:%Y-%m-%d}"
+
+    def download_name(self) -> str:
+        return f"{self.due.kind}-{self.due.target.unit.code}-{self.pk}.{self.file_extension}"

@@ -4,9 +4,10 @@ from django.urls import reverse
 
 from audit.models import Event
 from audit.verify import verify_chain
-from campaigns.demo import DEMO_USERS, load_demo
+from campaigns.demo import DEMO_USERS
 from campaigns.models import Campaign, Phase, Target, TransitionRequest
 from orgs.models import Evaluator, RoleMembership, Unit
+from pingyi.demo import load_all as load_demo
 
 pytestmark = pytest.mark.django_db
 

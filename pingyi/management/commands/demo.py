@@ -1,17 +1,17 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from campaigns.demo import load_demo
+from pingyi.demo import load_all
 
 
 class Command(BaseCommand):
-    help = "Load the demo campaign (idempotent) and print the demo logins."
+    help = "Load the demo campaign and its casework (idempotent) and print the demo logins."
 
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, help="campaign year (default: this year)")
 
     def handle(self, *args, year=None, **options):
-        users = load_demo(year)
+        users = load_all(year)
         self.stdout.write(self.style.SUCCESS(_("Demo campaign loaded.")))
         self.stdout.write(_("Log in with one of these (username / password / role):"))
         for demo in users:

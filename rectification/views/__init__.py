@@ -1,0 +1,1 @@
+"""Pages of the rectification app: the ledger (ledger.py) and the reports due (reports.py)."""
