@@ -1,7 +1,6 @@
 """Input shapes for the complaint pages; the rules live in the actions."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -78,12 +77,3 @@ class RatingForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-
-
-def add_action_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put an action's ValidationError on the form fields it names."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)

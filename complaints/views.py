@@ -9,9 +9,8 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,11 +37,12 @@ from complaints.actions import (
     do_verify_complaint,
     published_reply,
 )
-from complaints.forms import ComplaintForm, RatingForm, StaffComplaintForm, add_action_errors
+from complaints.forms import ComplaintForm, RatingForm, StaffComplaintForm
 from complaints.models import AWAITING_REPLY, ComplaintAttachment, Status, format_tracking_code
 from complaints.queries import overdue_for, with_status
 from orgs.models import Role
-from pingyi.lib.uploads import DEFAULT_TYPES, max_upload_bytes
+from pingyi.lib.forms import add_action_errors
+from pingyi.lib.uploads import DEFAULT_TYPES, max_upload_bytes, private_download
 from pingyi.lib.views import action_errors_as_messages
 
 FILED_SESSION_KEY = "complaints_filed"
@@ -334,16 +334,11 @@ def attachment(request, pk):
     """Served only to those who may read the complaint; named by number, not by the sender."""
     item = get_object_or_404(ComplaintAttachment, pk=pk)
     get_complaint_for_user(request.user, item.complaint_id)
-    if not default_storage.exists(item.file.name):
-        raise Http404(_("The file is missing from storage."))
-    response = FileResponse(
-        default_storage.open(item.file.name, "rb"),
-        as_attachment=True,
+    return private_download(
+        item.file,
         filename=f"complaint-{item.complaint_id}-{item.pk}.{item.extension}",
         content_type=item.content_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required

@@ -1,7 +1,6 @@
 """Forms parse the request; the actions decide what is allowed."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.access import CampaignAccess
@@ -162,14 +161,3 @@ class VerdictForm(forms.Form):
 class RectifyForm(forms.Form):
     problem = forms.CharField(label=_("Problem to rectify"), widget=forms.Textarea)
     deadline = forms.DateField(label=_("Rectify by"), widget=DateInput())
-
-
-def add_action_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show an action's ValidationError on the form, by field where the field exists."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,11 +38,12 @@ from inspections.forms import (
     QuestionForm,
     RectifyForm,
     VerdictForm,
-    add_action_errors,
 )
 from inspections.models import QuestionAnswer, QuestionState
 from inspections.notice import build_notice, render_docx, render_pdf
 from inspections.queries import overdue_questions, question_rectification_item
+from pingyi.lib.forms import add_action_errors
+from pingyi.lib.uploads import private_download
 from pingyi.lib.views import action_errors_as_messages
 
 PAGE_SIZE = 25
@@ -178,9 +179,8 @@ def notice_pdf(request, pk):
 @login_required
 def evidence_download(request, pk):
     evidence = get_evidence_for_user(request.user, pk)
-    return FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
+    return private_download(
+        evidence.file,
         filename=f"evidence-{evidence.finding_id}-{evidence.pk}.{evidence.extension}",
         content_type=evidence.content_type,
     )

@@ -5,7 +5,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse
 
 from pingyi.lib.uploads import FileType, check_upload, stored_name
 
@@ -31,11 +30,3 @@ def store_upload(upload, prefix: str) -> Iterator[StoredFile]:
     except BaseException:
         default_storage.delete(name)
         raise
-
-
-def attachment(field_file, *, filename: str, content_type: str) -> FileResponse:
-    response = FileResponse(
-        field_file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -96,3 +96,20 @@ def _text_type(upload) -> FileType | None:
 
 def stored_name(prefix: str, file_type: FileType) -> str:
     return f"{prefix}/{uuid.uuid4().hex}.{file_type.extension}"
+
+
+def private_download(field_file, *, filename: str, content_type: str):
+    """Serve a stored upload as an attachment, never cached or sniffed by the browser.
+
+    Callers check permission first; `filename` is made by the app, not the sender's.
+    """
+    from django.http import FileResponse, Http404
+
+    if not field_file.storage.exists(field_file.name):
+        raise Http404(_("The file is missing from storage."))
+    response = FileResponse(
+        field_file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

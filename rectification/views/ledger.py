@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.access import get_campaign_for_user, get_target_for_user
+from pingyi.lib.uploads import private_download
 from pingyi.lib.views import action_errors_as_messages
 from rectification.access import (
     can_verify,
@@ -33,7 +34,6 @@ from rectification.actions import (
     may_open_item,
 )
 from rectification.documents import XLSX_CONTENT_TYPE, ledger_workbook
-from rectification.files import attachment
 from rectification.forms import (
     DoneForm,
     EvidenceForm,
@@ -291,7 +291,7 @@ def _verify(request, pk, *, accept):
 @login_required
 def evidence_file(request, pk):
     _access, evidence = get_evidence_for_user(request.user, pk)
-    return attachment(
+    return private_download(
         evidence.file, filename=evidence.download_name(), content_type=evidence.content_type
     )
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.access import get_campaign_for_user, get_target_for_user
 from orgs.access import roles_reaching
+from pingyi.lib.uploads import private_download
 from pingyi.lib.views import action_errors_as_messages
 from rectification.access import (
     COMPILERS,
@@ -26,7 +27,6 @@ from rectification.actions import (
     do_submit_report,
 )
 from rectification.documents import DOCX_CONTENT_TYPE, combined_report_docx
-from rectification.files import attachment
 from rectification.forms import DueForm, SubmissionForm
 from rectification.models import ReportDue, ReportKind
 from rectification.queries import report_cells, transition_checklist
@@ -161,7 +161,7 @@ def submission_file(request, pk):
     _access, submission = get_submission_for_user(request.user, pk)
     if not submission.file:
         raise Http404(_("This submission has no attachment."))
-    return attachment(
+    return private_download(
         submission.file,
         filename=submission.download_name(),
         content_type=submission.file_content_type,
