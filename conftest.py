@@ -17,7 +17,9 @@ def cast(db):
 
 
 @pytest.fixture
-def english():
+def english(settings):
+    """English for code under test and for pages (the default when a request names none)."""
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 

@@ -92,7 +92,7 @@ def test_an_item_moves_from_planned_through_in_progress_to_done(cast, open_item)
     ) == ["rectification.item_opened", "rectification.item_started", "rectification.item_done"]
 
 
-def test_illegal_status_moves_are_refused_and_change_nothing(cast, open_item):
+def test_illegal_status_moves_are_refused_and_change_nothing(cast, open_item, english):
     item = open_item()
     liaison, organizer = access_of(cast, cast.liaison), access_of(cast, cast.organizer)
     do_start_rectification_item(liaison, item, acting_user=cast.liaison)
@@ -226,7 +226,7 @@ def test_a_rejected_verification_needs_a_note_and_reopens_the_item(cast, open_it
     assert item.awaits_verification()
 
 
-def test_a_verified_item_is_final(cast, open_item):
+def test_a_verified_item_is_final(cast, open_item, english):
     item = _done(cast, open_item())
     do_verify_rectification_item(
         access_of(cast, cast.organizer), item, accept=True, acting_user=cast.organizer

@@ -108,7 +108,7 @@ def test_the_command_marks_overdue_items_for_cron(cast, open_item, capsys):
     assert "county-a" in capsys.readouterr().out
 
 
-def test_the_schedule_command_queues_the_first_run_once(db, capsys):
+def test_the_schedule_command_queues_the_first_run_once(db, capsys, english):
     call_command("rectification", "schedule")
     call_command("rectification", "schedule")
     assert DBTaskResult.objects.filter(task_path=mark_overdue_items.module_path).count() == 1

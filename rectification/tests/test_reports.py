@@ -127,7 +127,7 @@ def test_a_resubmission_is_a_new_row_and_the_newest_counts(cast):
     assert report["state"] == "on_time" and report["submission"].text == "修改稿"
 
 
-def test_submitting_needs_text_a_due_date_and_the_units_own_liaison(cast, login):
+def test_submitting_needs_text_a_due_date_and_the_units_own_liaison(cast, login, english):
     with pytest.raises(ValidationError, match="No due date"):
         _submit(cast, cast.liaison)
     _dues(cast)

@@ -61,7 +61,9 @@ def test_oversized_evidence_is_refused_with_a_clear_message(cast, open_item, log
     assert _stored_files(settings) == []
 
 
-def test_a_disallowed_file_type_is_refused_with_a_clear_message(cast, open_item, login, settings):
+def test_a_disallowed_file_type_is_refused_with_a_clear_message(
+    cast, open_item, login, settings, english
+):
     item = open_item()
     page = _evidence(
         login(cast.liaison), item, SimpleUploadedFile("整改.pdf", EXE)
@@ -71,7 +73,7 @@ def test_a_disallowed_file_type_is_refused_with_a_clear_message(cast, open_item,
     assert not Evidence.objects.exists() and _stored_files(settings) == []
 
 
-def test_report_attachments_are_checked_the_same_way(cast, login, settings):
+def test_report_attachments_are_checked_the_same_way(cast, login, settings, english):
     settings.PINGYI_MAX_UPLOAD_MB = 1
     do_set_report_due(
         access_of(cast, cast.organizer),
