@@ -26,9 +26,14 @@ migrate: $(STAMP)
 demo: migrate
 	$(BIN)/pingyi demo
 
+# Serves the site with a background worker beside it (the daily overdue check
+# queues itself once); stopping gunicorn stops the worker too.
 run: demo
 	$(BIN)/pingyi collectstatic --no-input -v 0
+	$(BIN)/pingyi rectification schedule
 	@echo "Pingyi: http://$(HOST):$(PORT)/  (log in as organizer / pingyi-organizer)"
+	$(BIN)/pingyi db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn pingyi.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 
 test: $(STAMP)

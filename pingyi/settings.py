@@ -118,8 +118,12 @@ MEDIA_ROOT = DATA_DIR / "media"
 PINGYI_MAX_UPLOAD_MB = env_int("PINGYI_MAX_UPLOAD_MB", 10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = (PINGYI_MAX_UPLOAD_MB + 1) * 1024 * 1024
 
-# Deadlines counted in working days (Monday to Friday, less these ISO dates).
+# Deadlines counted in working days: Monday to Friday, less holidays, plus make-up days.
 PINGYI_HOLIDAYS = env_list("PINGYI_HOLIDAYS", [])
+# Weekend days worked in exchange for a holiday (调休上班), as ISO dates.
+PINGYI_EXTRA_WORKDAYS = env_list("PINGYI_EXTRA_WORKDAYS", [])
+# Absolute address of the site, for links in e-mails (e.g. https://pingyi.example.gov.cn).
+PINGYI_SITE_URL = env_str("PINGYI_SITE_URL", "").rstrip("/")
 PINGYI_COMPLAINT_REPLY_DAYS = env_int("PINGYI_COMPLAINT_REPLY_DAYS", 15)
 
 TASKS = {

@@ -20,7 +20,17 @@ def test_working_days_skip_weekends_and_holidays():
 
 def test_working_days_read_holidays_from_settings(settings):
     settings.PINGYI_HOLIDAYS = ["2026-09-28"]
+    settings.PINGYI_EXTRA_WORKDAYS = []
     assert add_working_days(date(2026, 9, 25), 1) == date(2026, 9, 29)
+
+
+def test_a_make_up_saturday_counts_as_a_working_day(settings):
+    # 2026: National Day week off, with Saturday 10 October worked in exchange (调休).
+    settings.PINGYI_HOLIDAYS = [f"2026-10-0{d}" for d in range(1, 8)]
+    settings.PINGYI_EXTRA_WORKDAYS = ["2026-10-10"]
+    assert add_working_days(date(2026, 9, 30), 1) == date(2026, 10, 8)
+    assert add_working_days(date(2026, 10, 9), 1) == date(2026, 10, 10)
+    assert add_working_days(date(2026, 10, 9), 2) == date(2026, 10, 12)
 
 
 def _zip(member: str) -> bytes:
