@@ -1,4 +1,4 @@
-"""What the campaign dashboard shows: a fixed number of queries, plus a few per pending request."""
+"""What the campaign dashboard shows, gathered in a fixed number of queries."""
 
 from datetime import date
 from itertools import groupby
@@ -7,7 +7,7 @@ from campaigns.access import CampaignAccess
 from complaints.access import may_list as may_list_complaints
 from complaints.queries import overdue_count as overdue_complaint_count
 from inspections.queries import overdue_question_count
-from rectification.queries import overdue_count, transition_checklist
+from rectification.queries import overdue_count, transition_checklists
 
 
 def build_dashboard(access: CampaignAccess, today: date) -> dict:
@@ -15,6 +15,8 @@ def build_dashboard(access: CampaignAccess, today: date) -> dict:
     phases = campaign.ordered_phases()
     targets = list(access.targets().order_by("group", "unit__path"))
     groups = [(name, list(items)) for name, items in groupby(targets, key=lambda t: t.group)]
+    pending = list(access.pending_requests())
+    checklists = transition_checklists([r.target for r in pending], today)
     return {
         "access": access,
         "campaign": campaign,
@@ -25,8 +27,7 @@ def build_dashboard(access: CampaignAccess, today: date) -> dict:
         "target_count": len(targets),
         # Whoever decides a transition sees the phase's reports and open items beside it.
         "pending": [
-            (r, access.can_decide_transition(r.target), transition_checklist(r.target, today))
-            for r in access.pending_requests()
+            (r, access.can_decide_transition(r.target), checklists[r.target_id]) for r in pending
         ],
         "overdue": {
             "items": overdue_count(access, today),

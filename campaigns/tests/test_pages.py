@@ -117,3 +117,28 @@ def test_english_is_selectable(client, cast):
     client.post(reverse("set_language"), {"language": "en", "next": "/campaigns/"})
     page = client.get(reverse("campaigns:list")).content.decode()
     assert "Campaigns" in page and "Log out" in page
+
+
+def test_the_dashboard_costs_the_same_queries_for_one_or_many_pending_requests(login, cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def _request(unit):
+        TransitionRequest.objects.create(
+            target=cast.target(unit),
+            from_stage="mobilize",
+            to_stage="consult",
+            requested_by=cast.liaison,
+            requested_at="2026-07-01T10:00:00+08:00",
+        )
+
+    client = login(cast.organizer)
+    url = reverse("campaigns:dashboard", args=["c-2026"])
+    _request("county-a")
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    _request("county-b")
+    _request("county-c")
+    with CaptureQueriesContext(connection) as three:
+        client.get(url)
+    assert len(three.captured_queries) == len(one.captured_queries)
