@@ -4,11 +4,19 @@ Staff (any role reaching the campaign's organizer unit) see everything in
 the campaign. The target side (its liaisons and its own level's staff) sees
 its own target's items only, and a covert inspection only once a finding has
 been issued to it: a covert visit known in advance is worthless.
+
+Anything a user may not see answers 404, the same as an id that does not
+exist, so ids tell nobody what was recorded for another unit. An evaluator
+asks and judges only while their roster entry serves (not disqualified, in
+term).
 """
+
+from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.access import CampaignAccess, get_campaign_for_user
@@ -52,12 +60,21 @@ def can_reply_in_writing(access: CampaignAccess, target: Target) -> bool:
     return Role.LIAISON in roles_reaching(access.user, target.unit.path)
 
 
-def can_give_verdict(access: CampaignAccess, question: HearingQuestion) -> bool:
-    """The evaluator who asked; an organizer only for an evaluator with no account."""
+def can_give_verdict(
+    access: CampaignAccess, question: HearingQuestion, day: date | None = None
+) -> bool:
+    """The evaluator who asked, while still serving; an organizer only for one with no account."""
     asker = question.asked_by
+    if not asker.serves_on(day or timezone.localdate()):
+        return False
     if asker.user_id is not None:
         return asker.user_id == access.user.pk
     return access.has(Role.ORGANIZER)
+
+
+def may_ask(evaluator: Evaluator, hearing: Hearing) -> bool:
+    """A question is the evaluator's only while their roster entry serves on the hearing day."""
+    return evaluator.serves_on(hearing.date)
 
 
 def can_raise_rectification(access: CampaignAccess) -> bool:
@@ -113,20 +130,30 @@ def may_see_inspection(access: CampaignAccess, inspection: Inspection) -> bool:
     return inspections_for(access).filter(pk=inspection.pk).exists()
 
 
+def _campaign_or_404(user, code: str, message: str) -> CampaignAccess:
+    """The campaign as the user sees it; no role in it is answered like a missing row."""
+    try:
+        return get_campaign_for_user(user, code)
+    except PermissionDenied:
+        raise Http404(message) from None
+
+
+# Anything the user may not see is answered 404, exactly like an id that does not
+# exist, so another county cannot learn what was recorded (a covert visit above all).
+
+
 def get_inspection_for_user(user, pk: int) -> tuple[CampaignAccess, Inspection]:
+    missing = _("No such inspection.")
     inspection = (
         Inspection.objects.select_related("target__unit", "target__campaign__organizer")
         .filter(pk=pk)
         .first()
     )
     if inspection is None:
-        raise Http404(_("No such inspection."))
-    access = get_campaign_for_user(user, inspection.target.campaign.code)
-    if not access.can_see_target(inspection.target):
-        raise PermissionDenied(_("You may only open your own unit's pages."))
+        raise Http404(missing)
+    access = _campaign_or_404(user, inspection.target.campaign.code, missing)
     if not may_see_inspection(access, inspection):
-        # A covert visit not yet issued: the target's side must not learn it exists.
-        raise Http404(_("No such inspection."))
+        raise Http404(missing)
     return access, inspection
 
 
@@ -134,7 +161,10 @@ def get_evidence_for_user(user, pk: int) -> FindingEvidence:
     evidence = FindingEvidence.objects.select_related("finding").filter(pk=pk).first()
     if evidence is None:
         raise Http404(_("No such file."))
-    get_inspection_for_user(user, evidence.finding.inspection_id)
+    try:
+        get_inspection_for_user(user, evidence.finding.inspection_id)
+    except Http404:
+        raise Http404(_("No such file.")) from None
     return evidence
 
 
@@ -149,12 +179,13 @@ def hearings_for(access: CampaignAccess) -> QuerySet[Hearing]:
 
 
 def get_hearing_for_user(user, pk: int) -> tuple[CampaignAccess, Hearing]:
+    missing = _("No such hearing.")
     hearing = Hearing.objects.select_related("campaign__organizer").filter(pk=pk).first()
     if hearing is None:
-        raise Http404(_("No such hearing."))
-    access = get_campaign_for_user(user, hearing.campaign.code)
+        raise Http404(missing)
+    access = _campaign_or_404(user, hearing.campaign.code, missing)
     if not hearings_for(access).filter(pk=hearing.pk).exists():
-        raise PermissionDenied(_("Your unit did not attend this hearing."))
+        raise Http404(missing)
     return access, hearing
 
 
@@ -175,9 +206,10 @@ def get_question_for_user(user, pk: int) -> tuple[CampaignAccess, HearingQuestio
         .filter(pk=pk)
         .first()
     )
+    missing = _("No such question.")
     if question is None:
-        raise Http404(_("No such question."))
-    access = get_campaign_for_user(user, question.hearing.campaign.code)
+        raise Http404(missing)
+    access = _campaign_or_404(user, question.hearing.campaign.code, missing)
     if not access.can_see_target(question.target):
-        raise PermissionDenied(_("You may only open your own unit's pages."))
+        raise Http404(missing)
     return access, question

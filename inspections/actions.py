@@ -14,6 +14,7 @@ from campaigns.access import CampaignAccess
 from campaigns.models import Target
 from inspections import access as rules
 from inspections.models import (
+    FOLLOW_UP_WORKING_DAYS,
     AnswerMode,
     AnswerVerdict,
     Finding,
@@ -29,6 +30,7 @@ from inspections.models import (
 from inspections.queries import question_rectification_item
 from orgs.models import Evaluator, EvaluatorStatus
 from pingyi.lib.uploads import FileType, check_upload, stored_name
+from pingyi.lib.workdays import add_working_days
 from rectification.actions import do_open_rectification_item
 from rectification.models import RectificationItem, Source
 
@@ -155,7 +157,9 @@ def do_record_finding(
                 deadline=deadline,
                 acting_user=acting_user,
             )
-            Finding.objects.filter(pk=finding.pk).update(rectification_item=item)
+            # The ledger item names the finding, so the link is filled in once both exist.
+            if Finding.objects.filter(pk=finding.pk).fill_in(rectification_item=item) != 1:
+                raise RuntimeError("the finding was linked to a ledger item twice")
             finding.rectification_item = item
             stored = [
                 _store_evidence(finding, upload, file_type, saved, acting_user)
@@ -304,6 +308,7 @@ def do_ask_question(
         raise ValidationError({"target": _("This unit did not attend the hearing.")})
     if not hearing.evaluators.filter(pk=asked_by.pk).exists():
         raise ValidationError({"asked_by": _("This evaluator was not present at the hearing.")})
+    _require(rules.may_ask(asked_by, hearing), _not_serving(asked_by))
     text = _text(text, "text", _("Write down the question."))
     if on_site_answer:
         reply_due = None
@@ -316,6 +321,8 @@ def do_ask_question(
             {"reply_due": _("The written reply cannot be due before the hearing.")}
         )
     with transaction.atomic():
+        # Checked again on the locked row: a disqualification cannot land in between.
+        _require(rules.may_ask(_fresh(asked_by, lock=True), hearing), _not_serving(asked_by))
         question = HearingQuestion.objects.create(
             hearing=hearing,
             target=target,
@@ -382,12 +389,29 @@ def do_reply_in_writing(
 
 
 def _locked(question: HearingQuestion) -> HearingQuestion:
-    """The question row locked, so two answers or two verdicts cannot cross."""
+    """The question row locked, so two answers or two verdicts cannot cross.
+
+    `of=("self",)`: on PostgreSQL a plain FOR UPDATE would also lock the joined
+    hearing, target, unit and evaluator rows and hold up unrelated work on them.
+    """
     return (
-        HearingQuestion.objects.select_for_update()
+        HearingQuestion.objects.select_for_update(of=("self",))
         .select_related("hearing", "target__unit", "asked_by")
         .get(pk=question.pk)
     )
+
+
+def _fresh(evaluator: Evaluator, *, lock: bool = False) -> Evaluator:
+    """The roster entry as it stands now (status and term may have changed since it was read)."""
+    rows = Evaluator.objects.select_for_update() if lock else Evaluator.objects
+    return rows.get(pk=evaluator.pk)
+
+
+def _not_serving(evaluator: Evaluator) -> str:
+    return _(
+        "%(name)s no longer serves as an evaluator (disqualified or out of term) "
+        "and may not ask questions or judge answers."
+    ) % {"name": evaluator.name}
 
 
 def _add_answer(question: HearingQuestion, mode: str, text: str, acting_user) -> QuestionAnswer:
@@ -413,19 +437,38 @@ def do_give_verdict(
     *,
     satisfied: bool,
     comment: str = "",
+    reply_due: date | None = None,
     acting_user,
 ) -> AnswerVerdict:
-    """The evaluator who asked says whether the newest answer is satisfactory."""
+    """The evaluator who asked says whether the newest answer is satisfactory.
+
+    An unsatisfactory verdict asks the unit for a further written reply by
+    `reply_due` (by default FOLLOW_UP_WORKING_DAYS working days from today);
+    the question falls overdue if none comes by then.
+    """
     _same_campaign(access, question.hearing.campaign_id)
+    today = timezone.localdate()
+    if not question.asked_by.serves_on(today):
+        raise PermissionDenied(_not_serving(question.asked_by))
     _require(
-        rules.can_give_verdict(access, question),
+        rules.can_give_verdict(access, question, today),
         _("Only the evaluator who asked the question judges the answer."),
     )
     comment = (comment or "").strip()
-    if not satisfied and not comment:
-        raise ValidationError({"comment": _("Say what is unsatisfactory about the answer.")})
+    if satisfied:
+        reply_due = None  # nothing further is awaited
+    else:
+        if not comment:
+            raise ValidationError({"comment": _("Say what is unsatisfactory about the answer.")})
+        if reply_due is None:
+            reply_due = add_working_days(today, FOLLOW_UP_WORKING_DAYS)
+        elif reply_due < today:
+            raise ValidationError({"reply_due": _("The further reply cannot be due before today.")})
     with transaction.atomic():
         question = _locked(question)
+        # Checked again on the locked row: a disqualification cannot land in between.
+        asker = _fresh(question.asked_by, lock=True)
+        _require(asker.serves_on(today), _not_serving(asker))
         answer = question.newest_answer()
         if answer is None:
             raise ValidationError(_("There is no answer to judge yet."))
@@ -435,7 +478,8 @@ def do_give_verdict(
             answer=answer,
             satisfied=satisfied,
             comment=comment,
-            evaluator=question.asked_by,
+            reply_due=reply_due,
+            evaluator=asker,
             recorded_by=acting_user,
             recorded_at=timezone.now(),
         )
@@ -448,7 +492,8 @@ def do_give_verdict(
                 "answer": answer.pk,
                 "satisfied": satisfied,
                 "comment": comment,
-                "evaluator": question.asked_by_id,
+                "reply_due": reply_due,
+                "evaluator": asker.pk,
             },
         )
     return verdict

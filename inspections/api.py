@@ -21,6 +21,7 @@ from inspections.access import (
     questions_for,
 )
 from inspections.models import QuestionAnswer
+from inspections.queries import overdue_questions
 
 router = Router(tags=["inspections"])
 
@@ -91,6 +92,7 @@ class HearingOut(Schema):
 class VerdictOut(Schema):
     satisfied: bool
     comment: str
+    reply_due: date | None  # the further written reply asked for by an unsatisfactory verdict
     evaluator: str
     recorded_at: datetime
 
@@ -119,6 +121,7 @@ class QuestionOut(Schema):
     text: str
     asked_at: datetime
     reply_due: date | None
+    awaited_reply_due: date | None
     state: str
     overdue: bool
     answers: list[AnswerOut]
@@ -134,6 +137,10 @@ class QuestionOut(Schema):
     @staticmethod
     def resolve_asked_by(obj) -> str:
         return obj.asked_by.name
+
+    @staticmethod
+    def resolve_awaited_reply_due(obj) -> date | None:
+        return obj.awaited_reply_due()
 
     @staticmethod
     def resolve_state(obj) -> str:
@@ -185,5 +192,5 @@ def list_questions(request, code: str, hearing: int | None = None, overdue: bool
     if hearing is not None:
         questions = questions.filter(hearing_id=hearing)
     if overdue:
-        questions = questions.filter(reply_due__lt=timezone.localdate(), answers__isnull=True)
+        questions = questions.filter(pk__in=overdue_questions(access).values("pk"))
     return questions

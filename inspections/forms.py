@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.access import CampaignAccess
 from inspections import access as rules
-from inspections.models import Hearing, InspectionKind, Severity
+from inspections.models import FOLLOW_UP_WORKING_DAYS, Hearing, InspectionKind, Severity
 from orgs.models import EvaluatorStatus
 
 
@@ -131,7 +131,12 @@ class QuestionForm(forms.Form):
     def __init__(self, access: CampaignAccess, hearing: Hearing, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].queryset = hearing.targets.select_related("unit")
-        evaluators = hearing.evaluators.all()
+        # Only roster entries still serving on the hearing day; the action refuses others too.
+        evaluators = hearing.evaluators.filter(
+            status=EvaluatorStatus.ACTIVE,
+            term_start__lte=hearing.date,
+            term_end__gte=hearing.date,
+        )
         if not access.has(*rules.INSPECTION_STAFF):
             evaluators = evaluators.filter(user=access.user)
         self.fields["asked_by"].queryset = evaluators
@@ -156,6 +161,18 @@ class VerdictForm(forms.Form):
         required=False,
         help_text=_("Required when the answer is unsatisfactory."),
     )
+    reply_due = forms.DateField(
+        label=_("Further written reply due by"),
+        widget=DateInput(),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reply_due"].help_text = _(
+            "When the answer is unsatisfactory: the unit replies again by this date "
+            "(%(days)s working days from today if left empty)."
+        ) % {"days": FOLLOW_UP_WORKING_DAYS}
 
 
 class RectifyForm(forms.Form):

@@ -16,6 +16,49 @@ from orgs.models import Evaluator
 from rectification.models import RectificationItem
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk writes that would change or remove written rows raise instead."""
+
+    def update(self, **kwargs):
+        raise RuntimeError(f"{self.model.__name__} rows are never updated once written")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise RuntimeError(f"{self.model.__name__} rows are never updated once written")
+
+    def delete(self):
+        raise RuntimeError(f"{self.model.__name__} rows are never deleted")
+
+    def fill_in(self, **fields) -> int:
+        """Set fields that are still empty (NULL) on the matched rows; a set field never changes.
+
+        For a link that can only be made once the row exists, in the transaction
+        that writes the row (a finding and its ledger item point at each other).
+        """
+        empty = self.filter(**{f"{name}__isnull": True for name in fields})
+        return models.QuerySet.update(empty, **fields)
+
+
+class AppendOnlyRow(models.Model):
+    """Evaluation data (ADR 0005): written once, never saved again nor deleted.
+
+    Same guard as complaints.models.ImmutableRow, plus the bulk paths; kept
+    here until it moves to pingyi/lib for both apps.
+    """
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError(f"{type(self).__name__} rows are never changed once written")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError(f"{type(self).__name__} rows are never deleted")
+
+
 class InspectionKind(models.TextChoices):
     COVERT = "covert", _("Covert (暗访)")
     OPEN = "open", _("Open (明查)")
@@ -27,7 +70,7 @@ class Severity(models.TextChoices):
     SERIOUS = "serious", _("Serious")
 
 
-class Inspection(models.Model):
+class Inspection(AppendOnlyRow):
     """A visit to one target by the campaign's inspection group."""
 
     target = models.ForeignKey(
@@ -59,7 +102,7 @@ class Inspection(models.Model):
         return self.kind == InspectionKind.COVERT
 
 
-class Finding(models.Model):
+class Finding(AppendOnlyRow):
     """发现问题: one problem found on an inspection, issued to the target with a deadline."""
 
     inspection = models.ForeignKey(
@@ -91,7 +134,7 @@ class Finding(models.Model):
         return self.description[:40]
 
 
-class FindingEvidence(models.Model):
+class FindingEvidence(AppendOnlyRow):
     """A photo or document backing a finding, stored under a random name."""
 
     finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="evidence")
@@ -149,7 +192,7 @@ class QuestionState(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("Unsatisfactory")
 
 
-class HearingQuestion(models.Model):
+class HearingQuestion(AppendOnlyRow):
     """现场质询: a question one evaluator present asks one target attending."""
 
     hearing = models.ForeignKey(Hearing, on_delete=models.PROTECT, related_name="questions")
@@ -192,12 +235,32 @@ class HearingQuestion(models.Model):
     def get_state_display(self) -> str:
         return QuestionState(self.state()).label
 
+    def awaited_reply_due(self) -> date | None:
+        """The date a (further) written reply is awaited by, or None when none is awaited.
+
+        With no answer yet, the date set when the question was asked; after an
+        unsatisfactory verdict on the newest answer, the date set with that verdict.
+        """
+        answer = self.newest_answer()
+        if answer is None:
+            return self.reply_due
+        verdict = answer.verdict_or_none()
+        if verdict is not None and not verdict.satisfied:
+            return verdict.reply_due
+        return None
+
     def is_overdue(self, today: date) -> bool:
-        return self.reply_due is not None and self.reply_due < today and not self.answers.all()
+        due = self.awaited_reply_due()
+        return due is not None and due < today
 
     @property
     def source_ref(self) -> str:
         return f"inspections.hearingquestion:{self.pk}"
+
+
+# An unsatisfactory verdict's further reply is due this many working days later by default,
+# the time a question not answered on site is usually given (限时书面答复).
+FOLLOW_UP_WORKING_DAYS = 10
 
 
 class AnswerMode(models.TextChoices):
@@ -205,7 +268,7 @@ class AnswerMode(models.TextChoices):
     WRITTEN = "written", _("Written reply")
 
 
-class QuestionAnswer(models.Model):
+class QuestionAnswer(AppendOnlyRow):
     question = models.ForeignKey(HearingQuestion, on_delete=models.PROTECT, related_name="answers")
     mode = models.CharField(_("mode"), max_length=10, choices=AnswerMode.choices)
     text = models.TextField(_("answer"))
@@ -229,13 +292,15 @@ class QuestionAnswer(models.Model):
             return None
 
 
-class AnswerVerdict(models.Model):
+class AnswerVerdict(AppendOnlyRow):
     """The asking evaluator's judgement of one answer: satisfactory or not."""
 
     # One verdict per answer: a dissatisfied evaluator waits for a further answer.
     answer = models.OneToOneField(QuestionAnswer, on_delete=models.PROTECT, related_name="verdict")
     satisfied = models.BooleanField(_("satisfactory"))
     comment = models.TextField(_("comment"), blank=True)
+    # An unsatisfactory verdict asks for a further written reply by this date.
+    reply_due = models.DateField(_("further reply due"), null=True, blank=True)
     evaluator = models.ForeignKey(Evaluator, on_delete=models.PROTECT, related_name="verdicts")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -246,6 +311,13 @@ class AnswerVerdict(models.Model):
         ordering = ["recorded_at", "pk"]
         verbose_name = _("verdict")
         verbose_name_plural = _("verdicts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfied=True, reply_due__isnull=True)
+                | models.Q(satisfied=False, reply_due__isnull=False),
+                name="unsatisfactory_verdict_sets_reply_due",
+            )
+        ]
 
     def __str__(self) -> str:
         return str(_("Satisfactory") if self.satisfied else _("Unsatisfactory"))

@@ -281,13 +281,16 @@ def question_detail(request, pk):
     state = question.state()
     staff = access.has(*rules.INSPECTION_STAFF)
     item = question_rectification_item(question)
+    today = timezone.localdate()
+    awaited = question.awaited_reply_due()
     context = {
         "campaign": access.campaign,
         "hearing": question.hearing,
         "question": question,
         "answers": answers,
         "state": state,
-        "today": timezone.localdate(),
+        "awaited_reply_due": awaited,
+        "overdue": awaited is not None and awaited < today,
         "can_answer_on_site": rules.can_answer_on_site(access) and not answers,
         "can_reply": rules.can_reply_in_writing(access, question.target)
         and state in (QuestionState.AWAITING_ANSWER, QuestionState.UNSATISFIED),
@@ -343,6 +346,7 @@ def give_verdict(request, pk):
             question,
             satisfied=data["satisfied"],
             comment=data["comment"],
+            reply_due=data["reply_due"],
             acting_user=request.user,
         )
 

@@ -3,7 +3,8 @@
 Reading follows campaigns.access: the organizing level sees every target of
 the campaign, a unit sees its own. Keeping the ledger is the unit's own work
 (its liaison or organizer) and the campaign organizers'; verifying it is the
-organizers' alone, and never by a liaison of the unit being verified.
+organizers' alone, never by a liaison of the unit being verified, nor by
+whoever closed the item.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -41,9 +42,18 @@ def is_liaison_of_target(access: CampaignAccess, target: Target) -> bool:
     )
 
 
-def can_verify(access: CampaignAccess, target: Target) -> bool:
-    """验收: an organizer of the campaign who is not the unit's own liaison."""
+def may_verify_target(access: CampaignAccess, target: Target) -> bool:
+    """验收 of the target's items: an organizer of the campaign who is not the unit's liaison."""
     return access.has(Role.ORGANIZER) and not is_liaison_of_target(access, target)
+
+
+def closed_it_themselves(access: CampaignAccess, item: RectificationItem) -> bool:
+    """Whoever marked the item done or explained does not verify their own work."""
+    return item.closed_by_id is not None and item.closed_by_id == getattr(access.user, "pk", None)
+
+
+def can_verify(access: CampaignAccess, item: RectificationItem) -> bool:
+    return may_verify_target(access, item.target) and not closed_it_themselves(access, item)
 
 
 def can_set_dues(access: CampaignAccess) -> bool:
@@ -58,7 +68,7 @@ def can_submit_report(access: CampaignAccess, target: Target) -> bool:
 def items_for(access: CampaignAccess) -> QuerySet[RectificationItem]:
     """The ledger items of every target the user may see in the campaign."""
     qs = RectificationItem.objects.filter(target__campaign=access.campaign).select_related(
-        "target__unit", "verified_by"
+        "target__unit", "verified_by", "closed_by"
     )
     if access.sees_all_targets:
         return qs
@@ -67,7 +77,9 @@ def items_for(access: CampaignAccess) -> QuerySet[RectificationItem]:
 
 def get_item_for_user(user, pk: int) -> tuple[CampaignAccess, RectificationItem]:
     item = (
-        RectificationItem.objects.select_related("target__unit", "target__campaign", "verified_by")
+        RectificationItem.objects.select_related(
+            "target__unit", "target__campaign", "verified_by", "closed_by"
+        )
         .filter(pk=pk)
         .first()
     )
@@ -114,6 +126,27 @@ def get_unit_for_compiling(access: CampaignAccess, unit_code: str) -> Unit:
     if not roles_reaching(access.user, unit.path) & COMPILERS:
         raise PermissionDenied(_("Only the unit's organizer or liaison may compile its reports."))
     return unit
+
+
+def units_to_compile(access: CampaignAccess) -> list[Unit]:
+    """The units whose reports the user compiles in this campaign (逐级汇总).
+
+    The organizer unit, when the user's organizer or liaison role reaches it; and each
+    unit below it where the user holds such a role and the campaign has targets below
+    it (a city's liaison in a province campaign compiles its counties).
+    """
+    organizer = access.campaign.organizer
+    units = [organizer] if roles_reaching(access.user, organizer.path) & COMPILERS else []
+    own = {
+        g.unit_id
+        for g in grants_of(access.user)
+        if g.role in COMPILERS and not g.reaches(organizer.path)
+    }
+    for unit in Unit.objects.filter(pk__in=own).order_by("path") if own else []:
+        below = access.campaign.targets.filter(unit__path__startswith=unit.path).exclude(unit=unit)
+        if below.exists():
+            units.append(unit)
+    return units
 
 
 def targets_below(campaign: Campaign, unit: Unit) -> list[Target]:

@@ -37,6 +37,7 @@ class ItemOut(Schema):
     explanation: str
     created_at: datetime
     closed_at: datetime | None
+    closed_by: str | None
     verified_by: str | None
     verified_at: datetime | None
     verification_note: str
@@ -56,6 +57,10 @@ class ItemOut(Schema):
     @staticmethod
     def resolve_overdue(obj) -> bool:
         return obj.is_overdue(timezone.localdate())
+
+    @staticmethod
+    def resolve_closed_by(obj) -> str | None:
+        return _username(obj.closed_by)
 
     @staticmethod
     def resolve_verified_by(obj) -> str | None:
@@ -82,6 +87,9 @@ class VerificationOut(Schema):
     accepted: bool
     note: str
     status_judged: str
+    explanation: str
+    closed_by: str | None
+    closed_at: datetime | None
     verified_by: str | None
     verified_at: datetime
 
@@ -120,10 +128,13 @@ class ItemDetail(ItemOut):
                 accepted=v.accepted,
                 note=v.note,
                 status_judged=v.status_judged,
+                explanation=v.explanation,
+                closed_by=_username(v.closed_by),
+                closed_at=v.closed_at,
                 verified_by=_username(v.verified_by),
                 verified_at=v.verified_at,
             )
-            for v in obj.verifications.select_related("verified_by")
+            for v in obj.verifications.select_related("verified_by", "closed_by")
         ]
 
 

@@ -3,7 +3,7 @@
 from datetime import date
 from io import BytesIO
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from docx import Document
 from docx.oxml.ns import qn
@@ -62,8 +62,25 @@ def ledger_row(item: RectificationItem, today: date) -> list:
     ]
 
 
+# A cell beginning with one of these is taken for a formula by openpyxl, and by a
+# spreadsheet when the cell is edited: 公式注入 from text the units typed in.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _keep_as_text(cell) -> None:
+    if isinstance(cell.value, str):
+        cell.data_type = "s"  # written as a string even when it looks like a formula
+        if cell.value.startswith(FORMULA_STARTS):
+            cell.quotePrefix = True  # and stays text when edited
+
+
 def ledger_workbook(items, *, title: str, today: date | None = None) -> bytes:
-    today = today or timezone.localdate()
+    """The ledger as XLSX, in Chinese whatever the page language: every unit's sheet lines up."""
+    with translation.override("zh-hans"):
+        return _ledger_workbook(items, title=title, today=today or timezone.localdate())
+
+
+def _ledger_workbook(items, *, title: str, today: date) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "整改台账"
@@ -77,6 +94,7 @@ def ledger_workbook(items, *, title: str, today: date | None = None) -> bytes:
         row = sheet.max_row
         sheet.cell(row=row, column=7).number_format = "yyyy-mm-dd"
         for cell in sheet[row]:
+            _keep_as_text(cell)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "A2"
     book.properties.title = title
@@ -86,9 +104,10 @@ def ledger_workbook(items, *, title: str, today: date | None = None) -> bytes:
 
 
 def _state_label(cell: ReportCell) -> str:
-    return {ON_TIME: _("Submitted on time"), LATE: _("Submitted late"), MISSING: _("Missing")}[
+    label = {ON_TIME: _("Submitted on time"), LATE: _("Submitted late"), MISSING: _("Missing")}[
         cell.state
     ]
+    return f"{label}（{_('Resubmitted')}）" if cell.resubmitted else label
 
 
 def combined_report_docx(
@@ -97,8 +116,19 @@ def combined_report_docx(
     unit: Unit,
     kind: str,
     rows: list[tuple[Target, ReportCell]],
+    progress: dict[int, dict[str, int]] | None = None,
 ) -> bytes:
-    """Title, a status table of the targets below the unit, each submission, the attached files."""
+    """Title, a status table of the targets, each submission, the attached files.
+
+    Written in Chinese whatever the page language, as it goes to the level above. `rows`
+    start with the compiling unit's own report when it is a target itself; `progress`
+    (target pk -> ledger counts, see queries.ledger_progress) adds those columns.
+    """
+    with translation.override("zh-hans"):
+        return _combined_report_docx(campaign, unit, kind, rows, progress)
+
+
+def _combined_report_docx(campaign, unit, kind, rows, progress) -> bytes:
     document = Document()
     _chinese_fonts(document)
     label = str(ReportKind(kind).label)
@@ -116,7 +146,7 @@ def combined_report_docx(
             "total": len(rows),
         }
     )
-    _status_table(document, rows)
+    _status_table(document, rows, progress)
     for target, cell in rows:
         if cell.submission is None:
             continue
@@ -138,13 +168,16 @@ def _chinese_fonts(document) -> None:
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
 
 
-def _status_table(document, rows) -> None:
-    table = document.add_table(rows=1, cols=4)
+PROGRESS_COLUMNS = ("open", "done", "explained", "overdue")
+
+
+def _status_table(document, rows, progress) -> None:
+    headers = [_("Unit"), _("Due date"), _("Submitted at"), _("State")]
+    if progress is not None:
+        headers += [_("Open items"), _("Done"), _("Explained"), _("Overdue")]
+    table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
-    header = table.rows[0].cells
-    for cell, text in zip(
-        header, [_("Unit"), _("Due date"), _("Submitted at"), _("State")], strict=True
-    ):
+    for cell, text in zip(table.rows[0].cells, headers, strict=True):
         cell.text = text
     for target, cell in rows:
         submitted_at = (
@@ -158,6 +191,8 @@ def _status_table(document, rows) -> None:
             submitted_at,
             _state_label(cell),
         ]
+        if progress is not None:
+            values += [str(progress[target.pk][name]) for name in PROGRESS_COLUMNS]
         for out, text in zip(table.add_row().cells, values, strict=True):
             out.text = text
 

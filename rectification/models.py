@@ -57,6 +57,15 @@ class RectificationItem(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Who marked it done or explained: they may not verify their own work.
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -152,8 +161,19 @@ class Verification(models.Model):
     )
     accepted = models.BooleanField(_("accepted"))
     note = models.TextField(_("note"), blank=True)
-    # The status the item had when it was judged (done or explained).
+    # What was judged, as it stood: the item's closing is undone by a rejection and its
+    # explanation rewritten when it is closed again, so the verdict keeps its own copy.
     status_judged = models.CharField(_("status judged"), max_length=20, choices=ItemStatus.choices)
+    explanation = models.TextField(_("explanation judged"), blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -34,7 +34,7 @@ def test_the_api_lists_inspections_with_findings_scoped_like_the_pages(cast, log
     assert [i["target"] for i in client.get(_url(cast, "inspections")).json()["items"]] == [
         "county-b"
     ]
-    assert client.get(_url(cast, f"inspections/{inspection.pk}")).status_code == 403
+    assert client.get(_url(cast, f"inspections/{inspection.pk}")).status_code == 404
 
 
 @time_machine.travel("2026-09-01 10:00 +0800", tick=False)

@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
@@ -24,7 +25,7 @@ from inspections.models import (
 from inspections.tests.conftest import HEARING_DAY, as_, ask
 from orgs.access import OPERATOR
 from orgs.actions import do_add_evaluator, do_disqualify_evaluator
-from orgs.models import EvaluatorCategory, Prohibition, Role
+from orgs.models import Evaluator, EvaluatorCategory, Prohibition, Role
 from pingyi.testing import make_user
 from rectification.models import RectificationItem, Source
 
@@ -265,11 +266,11 @@ def test_the_liaison_of_another_county_cannot_reply_and_nothing_changes(cast, he
             as_(cast, cast.other_liaison), question, text="代答", acting_user=cast.other_liaison
         )
     client = login(cast.other_liaison)
-    assert client.get(reverse("inspections:question", args=[question.pk])).status_code == 403
+    assert client.get(reverse("inspections:question", args=[question.pk])).status_code == 404
     response = client.post(
         reverse("inspections:reply_in_writing", args=[question.pk]), {"text": "x"}
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert _hearing_counts() == before
 
 
@@ -295,7 +296,7 @@ def test_a_liaison_sees_only_its_own_questions_and_not_hearings_it_did_not_atten
     other = _record_hearing(cast, [cast.evaluator_entry])  # county-a only
     assert (
         login(cast.other_liaison).get(reverse("inspections:hearing", args=[other.pk])).status_code
-        == 403
+        == 404
     )
 
 
@@ -356,3 +357,100 @@ def test_an_unsatisfactory_answer_can_go_on_the_ledger_once(cast, hearing):
             organizer, question, problem="", deadline=date(2099, 1, 1), acting_user=cast.organizer
         )
     assert RectificationItem.objects.count() == 1
+
+
+# ---- evaluators who no longer serve ----------------------------------------------------------
+
+
+def _disqualify(evaluator):
+    do_disqualify_evaluator(
+        evaluator,
+        prohibition=Prohibition.SEEK_BENEFIT,
+        reason="向被评单位索要好处",
+        acting_user=OPERATOR,
+    )
+
+
+def test_a_disqualified_evaluator_cannot_ask_a_question_even_through_the_organizer(
+    cast, hearing, second_evaluator
+):
+    _disqualify(cast.evaluator_entry)
+    _disqualify(second_evaluator)
+    before = _hearing_counts()
+    with pytest.raises(PermissionDenied):  # the evaluator's own account
+        do_ask_question(
+            as_(cast, cast.evaluator),
+            hearing,
+            target=cast.target("county-a"),
+            asked_by=cast.evaluator_entry,
+            text="问题",
+            reply_due=date(2026, 8, 19),
+            acting_user=cast.evaluator,
+        )
+    for evaluator in (cast.evaluator_entry, second_evaluator):  # organizer on their behalf
+        with pytest.raises(PermissionDenied):
+            ask(cast, hearing, asked_by=evaluator)
+    assert _hearing_counts() == before
+
+
+def test_an_evaluator_whose_term_has_ended_cannot_ask(cast, hearing, second_evaluator):
+    # the roster entry was cut short after the hearing was registered
+    Evaluator.objects.filter(pk=second_evaluator.pk).update(term_end=date(2026, 8, 1))
+    before = _hearing_counts()
+    with pytest.raises(PermissionDenied):
+        ask(cast, hearing, asked_by=second_evaluator)
+    assert _hearing_counts() == before
+
+
+def test_the_question_form_does_not_offer_a_disqualified_evaluator(
+    cast, hearing, second_evaluator, login
+):
+    _disqualify(second_evaluator)
+    page = login(cast.organizer).get(reverse("inspections:question_create", args=[hearing.pk]))
+    assert list(page.context["form"].fields["asked_by"].queryset) == [cast.evaluator_entry]
+
+
+def test_a_disqualified_evaluator_cannot_give_a_verdict(cast, hearing, login):
+    question = ask(cast, hearing, on_site_answer="将整改")
+    _disqualify(cast.evaluator_entry)
+    before = _hearing_counts()
+    with pytest.raises(PermissionDenied):
+        do_give_verdict(
+            as_(cast, cast.evaluator), question, satisfied=True, acting_user=cast.evaluator
+        )
+    client = login(cast.evaluator)
+    assert not client.get(reverse("inspections:question", args=[question.pk])).context["can_judge"]
+    response = client.post(
+        reverse("inspections:give_verdict", args=[question.pk]), {"satisfied": "yes"}
+    )
+    assert response.status_code == 403
+    assert _hearing_counts() == before
+
+
+def test_the_organizer_cannot_record_the_verdict_of_a_disqualified_evaluator(
+    cast, hearing, second_evaluator
+):
+    question = ask(cast, hearing, asked_by=second_evaluator, on_site_answer="将整改")
+    _disqualify(second_evaluator)
+    before = _hearing_counts()
+    with pytest.raises(PermissionDenied):
+        do_give_verdict(
+            as_(cast, cast.organizer), question, satisfied=True, acting_user=cast.organizer
+        )
+    assert _hearing_counts() == before
+
+
+def test_no_verdict_after_the_evaluators_term_has_ended(cast, hearing, second_evaluator):
+    question = ask(cast, hearing, asked_by=second_evaluator, on_site_answer="将整改")
+    before = _hearing_counts()
+    # the term ended on 2027-12-31
+    with time_machine.travel("2028-01-02 10:00 +0800", tick=False), pytest.raises(PermissionDenied):
+        do_give_verdict(
+            as_(cast, cast.organizer), question, satisfied=True, acting_user=cast.organizer
+        )
+    assert _hearing_counts() == before
+    with time_machine.travel("2027-12-31 10:00 +0800", tick=False):  # the last day still counts
+        do_give_verdict(
+            as_(cast, cast.organizer), question, satisfied=True, acting_user=cast.organizer
+        )
+    assert AnswerVerdict.objects.count() == 1

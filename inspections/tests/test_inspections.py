@@ -152,7 +152,7 @@ def test_an_open_inspection_is_visible_to_the_liaison_at_once(cast, login):
     assert page.status_code == 200
 
 
-def test_the_liaison_of_another_county_gets_403_and_nothing_changes(cast, inspection, login):
+def test_the_liaison_of_another_county_gets_404_and_nothing_changes(cast, inspection, login):
     finding = record_finding(
         cast,
         inspection,
@@ -167,13 +167,13 @@ def test_the_liaison_of_another_county_gets_403_and_nothing_changes(cast, inspec
         ("inspections:evidence", evidence.pk),
         ("inspections:finding_create", inspection.pk),
     ]:
-        assert client.get(reverse(name, args=[arg])).status_code == 403, name
+        assert client.get(reverse(name, args=[arg])).status_code == 404, name
     events = Event.objects.count()
     response = client.post(
         reverse("inspections:finding_create", args=[inspection.pk]),
         {"description": "伪造", "severity": "minor", "deadline": "2026-08-01"},
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert Finding.objects.count() == 1 and Event.objects.count() == events
     assert (
         "甲县政务服务中心"
@@ -258,3 +258,41 @@ def test_stored_evidence_is_removed_when_the_finding_is_rolled_back(
         record_finding(cast, inspection, evidence=[SimpleUploadedFile("a.png", PNG)])
     assert Finding.objects.count() == 0 and FindingEvidence.objects.count() == 0
     assert not any((settings.MEDIA_ROOT / "inspections").rglob("*.png"))
+
+
+def test_an_id_does_not_tell_another_county_or_a_stranger_what_exists(
+    cast, inspection, hearing, login
+):
+    from inspections.tests.conftest import ask
+
+    finding = record_finding(cast, inspection, evidence=[SimpleUploadedFile("a.png", PNG)])
+    question = ask(cast, hearing, unit="county-a")
+    missing = 999_999
+    pages = [
+        ("inspections:inspection", inspection.pk),
+        ("inspections:notice_docx", inspection.pk),
+        ("inspections:notice_pdf", inspection.pk),
+        ("inspections:finding_create", inspection.pk),
+        ("inspections:evidence", finding.evidence.get().pk),
+        ("inspections:question", question.pk),
+    ]
+    for user in (cast.other_liaison, cast.nobody):
+        client = login(user)
+        for name, pk in pages:
+            assert client.get(reverse(name, args=[pk])).status_code == 404, (user, name)
+            assert client.get(reverse(name, args=[missing])).status_code == 404, (user, name)
+    # the hearing county-b attended is open to its liaison; one it did not attend is not
+    assert (
+        login(cast.nobody).get(reverse("inspections:hearing", args=[hearing.pk])).status_code == 404
+    )
+    events = Event.objects.count()
+    for name in ("reply_in_writing", "give_verdict", "answer_on_site", "raise_rectification"):
+        response = login(cast.other_liaison).post(
+            reverse(f"inspections:{name}", args=[question.pk]), {"text": "x", "satisfied": "yes"}
+        )
+        assert response.status_code == 404, name
+    assert question.answers.count() == 0 and Event.objects.count() == events
+    api = login(cast.nobody).get(
+        f"/api/v1/inspections/{cast.campaign.code}/inspections/{inspection.pk}"
+    )
+    assert api.status_code == 404

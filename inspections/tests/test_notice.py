@@ -87,5 +87,5 @@ def test_no_notice_before_any_finding(cast, inspection, login):
 def test_the_target_liaison_downloads_the_notice_and_another_county_cannot(cast, notified, login):
     url = reverse("inspections:notice_docx", args=[notified.pk])
     assert login(cast.liaison).get(url).status_code == 200
-    assert login(cast.other_liaison).get(url).status_code == 403
-    assert login(cast.nobody).get(url).status_code == 403
+    assert login(cast.other_liaison).get(url).status_code == 404
+    assert login(cast.nobody).get(url).status_code == 404

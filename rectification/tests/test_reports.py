@@ -6,16 +6,23 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from docx import Document
 
 from audit.models import Event
+from campaigns.access import CampaignAccess
+from orgs.models import Role
+from pingyi.testing import make_campaign, make_user
 from rectification.actions import (
+    do_explain_rectification_item,
+    do_mark_rectification_done,
     do_set_report_due,
     do_set_report_dues_from_phases,
     do_submit_report,
 )
 from rectification.models import ReportDue, ReportKind, ReportSubmission
-from rectification.queries import transition_checklist
+from rectification.queries import report_cells, transition_checklist
 from rectification.tests.conftest import access_of
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +263,180 @@ def test_the_liaison_submits_on_the_page_and_sees_it(cast, login):
     page = response.content.decode()
     assert "甲县局实施方案全文" in page
     assert ReportSubmission.objects.get().submitted_by == cast.liaison
+
+
+def _zh(message: str) -> str:
+    with translation.override("zh-hans"):
+        return gettext(message)
+
+
+def test_a_correction_after_the_due_date_keeps_an_on_time_report_on_time(cast, login, english):
+    _dues(cast)  # due 2026-07-10
+    with time_machine.travel("2026-07-09 10:00 +0800", tick=False):
+        _submit(cast, cast.liaison, text="实施方案初稿")
+    with time_machine.travel("2026-07-12 10:00 +0800", tick=False):
+        correction = _submit(cast, cast.liaison, text="实施方案更正稿")
+        target = cast.target("county-a")
+        [cell] = report_cells([target], [PLAN])[target.pk]
+        checklist = transition_checklist(target)
+        overview = (
+            login(cast.organizer)
+            .get(reverse("rectification:reports", args=["c-2026"]))
+            .content.decode()
+        )
+        docx = (
+            login(cast.organizer)
+            .get(reverse("rectification:combined_docx", args=["c-2026", "city", PLAN]))
+            .content
+        )
+    assert correction.late is True  # the correction itself came after the due date
+    assert (cell.state, cell.submission.text, cell.resubmitted) == (
+        "on_time",
+        "实施方案更正稿",
+        True,
+    )
+    [report] = checklist["reports"]
+    assert report["state"] == "on_time" and report["resubmitted"] is True
+    assert report["submission"].text == "实施方案更正稿"
+    # the grid: on time, and said to be resubmitted
+    assert overview.count('class="badge approved"') == 1
+    assert overview.count('class="badge pending"') == 0
+    assert "Resubmitted" in overview
+    # the combined document: on time, the corrected text, no "submitted late" note
+    text = _docx_text(docx)
+    status_rows = {r.cells[0].text: r.cells[3].text for r in Document(BytesIO(docx)).tables[0].rows}
+    assert status_rows["甲县局"].startswith(_zh("Submitted on time"))
+    assert _zh("Resubmitted") in status_rows["甲县局"]
+    assert "实施方案更正稿" in text and "实施方案初稿" not in text
+    assert _zh("Submitted late.") not in text
+
+
+def test_a_report_resubmitted_late_after_a_late_first_one_stays_late(cast):
+    _dues(cast)
+    with time_machine.travel("2026-07-11 10:00 +0800", tick=False):
+        _submit(cast, cast.liaison, text="迟报")
+    with time_machine.travel("2026-07-12 10:00 +0800", tick=False):
+        _submit(cast, cast.liaison, text="迟报更正")
+    target = cast.target("county-a")
+    [cell] = report_cells([target], [PLAN])[target.pk]
+    assert (cell.state, cell.resubmitted, cell.submission.text) == ("late", True, "迟报更正")
+
+
+def test_the_combined_report_is_in_chinese_whatever_the_page_language(cast, login, english):
+    _dues(cast)
+    with time_machine.travel("2026-07-09 10:00 +0800", tick=False):
+        _submit(cast, cast.liaison)
+    response = login(cast.organizer).get(
+        reverse("rectification:combined_docx", args=["c-2026", "city", PLAN])
+    )
+    document = Document(BytesIO(response.content))
+    header = [cell.text for cell in document.tables[0].rows[0].cells]
+    assert header[0] == "单位" and header[3] == "状态"
+    assert "实施方案" in document.paragraphs[0].text
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "附件" in headings
+
+
+def _province_campaign(cast):
+    """A province campaign in which the city is itself a target, above two of its counties."""
+    campaign = make_campaign(
+        code="p-2026",
+        organizer="prov",
+        targets=[
+            {"unit": "city", "group": "市局"},
+            {"unit": "county-a", "group": "县局"},
+            {"unit": "county-b", "group": "县局"},
+        ],
+    )
+    city_liaison = make_user("city_liaison", role=Role.LIAISON, unit=cast.units["city"])
+    do_set_report_due(
+        CampaignAccess(cast.province_organizer, campaign),
+        kind=PLAN,
+        due_date=date(2026, 7, 10),
+        acting_user=cast.province_organizer,
+    )
+    return campaign, city_liaison
+
+
+def test_a_city_liaison_compiles_the_province_campaign_with_the_citys_own_report_first(
+    cast, login, english
+):
+    campaign, city_liaison = _province_campaign(cast)
+
+    def submit(user, unit, text):
+        do_submit_report(
+            CampaignAccess(user, campaign),
+            campaign.targets.get(unit__code=unit),
+            kind=PLAN,
+            text=text,
+            acting_user=user,
+        )
+
+    with time_machine.travel("2026-07-09 10:00 +0800", tick=False):
+        submit(cast.liaison, "county-a", "甲县局的方案")
+        submit(city_liaison, "city", "市局自己的方案")
+    client = login(city_liaison)
+    overview = client.get(reverse("rectification:reports", args=["p-2026"])).content.decode()
+    assert reverse("rectification:unit_reports", args=["p-2026", "city"]) in overview
+    response = client.get(reverse("rectification:combined_docx", args=["p-2026", "city", PLAN]))
+    assert response.status_code == 200
+    document = Document(BytesIO(response.content))
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings[:2] == ["市局", "甲县局"]
+    units = [row.cells[0].text for row in document.tables[0].rows[1:]]
+    assert units == ["市局", "甲县局", "乙县局"]
+    # a county liaison is offered no compiling: nothing is below its unit
+    page = login(cast.liaison).get(reverse("rectification:reports", args=["p-2026"]))
+    for unit in ("prov", "city", "county-a"):
+        assert reverse("rectification:unit_reports", args=["p-2026", unit]) not in (
+            page.content.decode()
+        )
+
+
+@time_machine.travel("2026-08-20 10:00 +0800", tick=False)
+def test_the_combined_rectification_report_shows_each_units_ledger_progress(cast, open_item, login):
+    organizer = access_of(cast, cast.organizer)
+    open_item(deadline=date(2026, 8, 1))  # open, overdue
+    open_item(deadline=date(2026, 9, 1))  # open
+    done = open_item(deadline=date(2026, 9, 1))
+    do_mark_rectification_done(access_of(cast, cast.liaison), done, acting_user=cast.liaison)
+    explained = open_item(deadline=date(2026, 9, 1))
+    do_explain_rectification_item(
+        access_of(cast, cast.liaison), explained, explanation="需统筹", acting_user=cast.liaison
+    )
+    open_item("county-b", deadline=date(2026, 9, 1))
+    do_set_report_due(
+        organizer,
+        kind=ReportKind.RECTIFICATION_REPORT,
+        due_date=date(2026, 8, 31),
+        acting_user=cast.organizer,
+    )
+    client = login(cast.organizer)
+    response = client.get(
+        reverse(
+            "rectification:combined_docx",
+            args=["c-2026", "city", ReportKind.RECTIFICATION_REPORT],
+        )
+    )
+    table = Document(BytesIO(response.content)).tables[0]
+    assert len(table.columns) == 8
+    header = [cell.text for cell in table.rows[0].cells]
+    assert header[4:] == [_zh("Open items"), _zh("Done"), _zh("Explained"), _zh("Overdue")]
+    counts = {row.cells[0].text: [c.text for c in row.cells[4:]] for row in table.rows[1:]}
+    assert counts == {
+        "甲县局": ["2", "1", "1", "1"],
+        "乙县局": ["1", "0", "0", "0"],
+        "丙县局": ["0", "0", "0", "0"],
+    }
+    # other kinds keep the four-column table
+    plan = client.get(reverse("rectification:combined_docx", args=["c-2026", "city", PLAN]))
+    assert len(Document(BytesIO(plan.content)).tables[0].columns) == 4
+
+
+def test_the_target_reports_page_links_the_targets_ledger_export(cast, login):
+    page = (
+        login(cast.organizer)
+        .get(reverse("rectification:target_reports", args=["c-2026", "county-b"]))
+        .content.decode()
+    )
+    assert reverse("rectification:export_target", args=["c-2026", "county-b"]) in page

@@ -57,9 +57,12 @@ def ledger(request, code):
     today = timezone.localdate()
     targets = list(access.targets().order_by("unit__path"))
     filters = LedgerFilterForm(request.GET, targets=targets)
-    items = with_overdue_flag(
-        filter_ledger(items_for(access), today=today, **filters.filters()), today
-    )
+    chosen = filters.filters()
+    items = with_overdue_flag(filter_ledger(items_for(access), today=today, **chosen), today)
+    if access.sees_all_targets:  # the whole ledger, and the one target it is filtered on
+        export_targets = [t for t in targets if t.unit.code == chosen.get("target")]
+    else:
+        export_targets = targets
     context = {
         "access": access,
         "campaign": access.campaign,
@@ -69,7 +72,7 @@ def ledger(request, code):
         "overdue_count": overdue_count(access, today),
         "can_open": bool(_openable(access, targets)[0]),
         "export_unit": access.campaign.organizer if access.sees_all_targets else None,
-        "own_targets": [] if access.sees_all_targets else targets,
+        "export_targets": export_targets,
     }
     return render(request, "rectification/ledger.html", context)
 
@@ -140,11 +143,11 @@ def item_detail(request, pk):
         "overdue": item.is_overdue(today),
         "notes": item.notes.select_related("author"),
         "evidence": item.evidence.select_related("added_by"),
-        "verifications": item.verifications.select_related("verified_by"),
+        "verifications": item.verifications.select_related("verified_by", "closed_by"),
         "may_work": may_work,
         "may_edit": may_work and item.status in OPEN_STATUSES,
         "may_start": may_work and item.status == ItemStatus.PLANNED,
-        "may_verify": can_verify(access, item.target) and item.awaits_verification(),
+        "may_verify": can_verify(access, item) and item.awaits_verification(),
         "plan_form": PlanForm(
             auto_id="plan-%s",
             initial={

@@ -10,16 +10,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.access import get_campaign_for_user, get_target_for_user
-from orgs.access import roles_reaching
 from pingyi.lib.uploads import private_download
 from pingyi.lib.views import action_errors_as_messages
 from rectification.access import (
-    COMPILERS,
     can_set_dues,
     can_submit_report,
     get_submission_for_user,
     get_unit_for_compiling,
     targets_below,
+    units_to_compile,
 )
 from rectification.actions import (
     do_set_report_due,
@@ -29,7 +28,7 @@ from rectification.actions import (
 from rectification.documents import DOCX_CONTENT_TYPE, combined_report_docx
 from rectification.forms import DueForm, SubmissionForm
 from rectification.models import ReportDue, ReportKind
-from rectification.queries import report_cells, transition_checklist
+from rectification.queries import ledger_progress, report_cells, transition_checklist
 from rectification.views.common import form_errors_as_messages
 
 PAGE_SIZE = 25
@@ -46,7 +45,6 @@ def overview(request, code):
     today = timezone.localdate()
     targets = list(access.targets().order_by("unit__path"))
     page = Paginator(targets, PAGE_SIZE).get_page(request.GET.get("page"))
-    organizer = access.campaign.organizer
     context = {
         "access": access,
         "campaign": access.campaign,
@@ -56,9 +54,7 @@ def overview(request, code):
         "today": today,
         "may_set_dues": can_set_dues(access),
         "due_form": DueForm(targets=targets),
-        "compile_unit": organizer
-        if roles_reaching(request.user, organizer.path) & COMPILERS
-        else None,
+        "compile_units": units_to_compile(access),
     }
     return render(request, "rectification/reports.html", context)
 
@@ -194,13 +190,16 @@ def combined_docx(request, code, unit, kind):
     root = get_unit_for_compiling(access, unit)
     if kind not in ReportKind.values:
         raise Http404(_("No such report."))
-    targets = targets_below(access.campaign, root)
+    # The unit's own report, when it is a target itself, comes before its children's.
+    own = access.campaign.targets.select_related("unit").filter(unit=root).first()
+    targets = ([own] if own else []) + targets_below(access.campaign, root)
     cells = report_cells(targets, [kind])
     content = combined_report_docx(
         campaign=access.campaign,
         unit=root,
         kind=kind,
         rows=[(t, cells[t.pk][0]) for t in targets],
+        progress=ledger_progress(targets) if kind == ReportKind.RECTIFICATION_REPORT else None,
     )
     response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{kind}-{code}-{unit}.docx"'
