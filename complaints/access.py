@@ -5,8 +5,9 @@
 - Liaisons of the unit concerned read that unit's complaints once the
   organizers have assigned them (转办): until then a complaint is screened at the
   organizing level only.
-- Only organizers reaching the campaign's organizer unit may see who complained,
-  one complaint at a time, and every look is written to the audit log.
+- Only organizers of the campaign's organizer unit itself (a grant held at that
+  unit, not above it) handle complaints and may see who complained, one
+  complaint at a time, and every look is written to the audit log.
 
 Anyone else gets 404 for a complaint, so ids do not tell what exists.
 """
@@ -34,6 +35,15 @@ from orgs.access import grants_of, is_superuser, roles_reaching
 from orgs.models import Role
 
 READ_ALL_ROLES = (Role.ORGANIZER, Role.LEADER)
+
+
+def is_organizer_of(user, campaign: Campaign) -> bool:
+    """An organizer grant at the campaign's organizer unit itself, not at a unit above it."""
+    if is_superuser(user):
+        return True
+    return any(
+        g.role == Role.ORGANIZER and g.unit_id == campaign.organizer_id for g in grants_of(user)
+    )
 
 
 def _forwarded_ids():
@@ -90,10 +100,15 @@ class ComplaintAccess:
     def campaign(self) -> CampaignAccess:
         return CampaignAccess(self.user, self.complaint.campaign)
 
-    @property
+    @cached_property
     def is_organizer(self) -> bool:
-        """Organizer of the campaign's organizing level: manages it and may see identity."""
-        return self.campaign.has(Role.ORGANIZER)
+        """Organizer of the campaign's organizing level: manages it and may see identity.
+
+        Only a grant held at the organizer unit itself counts (or a superuser):
+        an organizer of a level above reads the complaints like a leader but
+        neither handles them nor learns who complained.
+        """
+        return is_organizer_of(self.user, self.complaint.campaign)
 
     @property
     def sees_all(self) -> bool:
@@ -155,7 +170,7 @@ def campaign_for_public(code: str) -> Campaign:
 
 
 def get_complainant_identity(user, complaint: Complaint, *, via: str = "page"):
-    """The identity, for an organizer of the campaign's level; each call is audited."""
+    """The identity, for an organizer at the campaign's organizer unit; each call is audited."""
     access = ComplaintAccess(user, complaint)
     if not access.is_organizer:
         raise PermissionDenied(_("Only the organizing level may see who complained."))

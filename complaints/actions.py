@@ -3,11 +3,15 @@
 Legal steps (current status → next):
 
     received → assigned (organizer forwards to the unit concerned)
-    received → closed   (organizer, with a reason: not accepted, duplicate…)
+    received → closed   (organizer, with a reason for the complainant: not accepted, duplicate…)
     assigned → replied  (a liaison of the unit concerned writes the reply)
     replied  → verified (organizer checks the reply; the complainant can now read it)
     replied  → assigned (organizer returns the reply for rework, with a reason)
     verified → closed   (organizer)
+
+"Organizer" is an organizer grant at the campaign's organizer unit itself
+(complaints.access.is_organizer_of). Once assigned, a complaint may also be
+put on the unit's rectification ledger, once (do_raise_complaint_rectification).
 
 Audit events never carry the complainant's identity; the content is
 represented by its SHA-256 so the chain still vouches for it.
@@ -45,10 +49,13 @@ from complaints.models import (
     new_tracking_code,
 )
 from complaints.notify import notify_unit_of_assignment
+from complaints.queries import complaint_rectification_item, rectification_source_ref
 from complaints.scrub import scrub
 from orgs.models import Role
 from pingyi.lib.uploads import check_upload, stored_name
 from pingyi.lib.workdays import add_working_days
+from rectification.actions import do_open_rectification_item, may_open_item
+from rectification.models import RectificationItem, Source
 
 MAX_ATTACHMENTS = 3
 MAX_CONTENT_CHARS = 5000
@@ -267,7 +274,9 @@ def _digest(text: str) -> str:
 # Status steps -----------------------------------------------------------------------------
 
 
-def _add_step(complaint: Complaint, status: str, *, by=None, note: str = "") -> ComplaintStep:
+def _add_step(
+    complaint: Complaint, status: str, *, by=None, note: str = "", public_note: str = ""
+) -> ComplaintStep:
     last = complaint.steps.order_by("-seq").values_list("seq", flat=True).first() or 0
     return ComplaintStep.objects.create(
         complaint=complaint,
@@ -276,6 +285,7 @@ def _add_step(complaint: Complaint, status: str, *, by=None, note: str = "") -> 
         at=timezone.now(),
         by=by if getattr(by, "pk", None) else None,
         note=note,
+        public_note=public_note,
     )
 
 
@@ -291,13 +301,13 @@ def _lock(complaint: Complaint, allowed_from: tuple[str, ...]) -> str:
     return status
 
 
-def _clean_note(note: str, *, required: bool, message: str = "") -> str:
+def _clean_note(note: str, *, required: bool, message: str = "", field: str = "note") -> str:
     note = (note or "").strip()
     if required and not note:
-        raise ValidationError({"note": message})
+        raise ValidationError({field: message})
     if len(note) > MAX_NOTE_CHARS:
         raise ValidationError(
-            {"note": _("Keep the note under %(n)s characters.") % {"n": MAX_NOTE_CHARS}}
+            {field: _("Keep the note under %(n)s characters.") % {"n": MAX_NOTE_CHARS}}
         )
     return note
 
@@ -307,9 +317,11 @@ def _require_organizer(access: ComplaintAccess) -> None:
         raise PermissionDenied(_("Only the organizing level may do this."))
 
 
-def _append(access, before, status, *, note, acting_user, action, data=None) -> ComplaintStep:
+def _append(
+    access, before, status, *, note, acting_user, action, data=None, public_note=""
+) -> ComplaintStep:
     """Inside the caller's transaction, after _lock: append the step and record the event."""
-    step = _add_step(access.complaint, status, by=acting_user, note=note)
+    step = _add_step(access.complaint, status, by=acting_user, note=note, public_note=public_note)
     record_event(
         action,
         access.complaint,
@@ -404,24 +416,95 @@ def do_return_reply(access: ComplaintAccess, *, note: str, acting_user) -> Compl
     return step
 
 
-def do_close_complaint(access: ComplaintAccess, *, note: str = "", acting_user) -> ComplaintStep:
-    """Close after verification, or close unassigned with a reason (不予受理, duplicate…)."""
+def do_close_complaint(
+    access: ComplaintAccess, *, note: str = "", public_note: str = "", acting_user
+) -> ComplaintStep:
+    """Close after verification, or close unassigned with a reason (不予受理, duplicate…).
+
+    `note` is for staff; `public_note` is shown to the complainant on the tracking
+    page and is required when the complaint is closed without a reply.
+    """
     _require_organizer(access)
+    note = _clean_note(note, required=False)
+    public_note = _clean_note(public_note, required=False, field="public_note")
     with transaction.atomic():
         before = _lock(access.complaint, (Status.RECEIVED, Status.VERIFIED))
-        note = _clean_note(
-            note,
-            required=before == Status.RECEIVED,
-            message=_("Say why the complaint is closed without a reply."),
-        )
+        if before == Status.RECEIVED and not public_note:
+            raise ValidationError(
+                {
+                    "public_note": _(
+                        "Give the complainant the reason why the complaint is closed without "
+                        "a reply (不予受理须向反映人说明理由)."
+                    )
+                }
+            )
         return _append(
             access,
             before,
             Status.CLOSED,
             note=note,
+            public_note=public_note,
             acting_user=acting_user,
             action="complaint.closed",
+            data={"public_note": public_note},
         )
+
+
+# The rectification ledger ------------------------------------------------------------------
+
+
+def may_raise_rectification(access: CampaignAccess, complaint: Complaint) -> bool:
+    """Organizers and inspectors of the campaign (the ledger's own rule for opening items)."""
+    return access.campaign.pk == complaint.campaign_id and may_open_item(
+        access, complaint.target, Source.COMPLAINT
+    )
+
+
+def do_raise_complaint_rectification(
+    access: CampaignAccess,
+    complaint: Complaint,
+    *,
+    problem: str,
+    deadline: date | None,
+    acting_user,
+) -> RectificationItem:
+    """Put the problem a complaint revealed on the unit's rectification ledger (限期整改), once.
+
+    Only a complaint already assigned to the unit concerned: the ledger is read
+    by that unit, which must not learn of a complaint the organizers have not
+    forwarded to it.
+    """
+    if not may_raise_rectification(access, complaint):
+        raise PermissionDenied(
+            _("Only the campaign's organizers and inspectors open rectification items.")
+        )
+    if deadline is None or deadline < timezone.localdate():
+        raise ValidationError({"deadline": _("Set a deadline that is not in the past.")})
+    with transaction.atomic():
+        # Locked, so two organizers cannot both put the same complaint on the ledger.
+        Complaint.objects.select_for_update().filter(pk=complaint.pk).first()
+        if not complaint.steps.filter(status=Status.ASSIGNED).exists():
+            raise ValidationError(
+                _("Only a complaint assigned to the unit concerned goes on its ledger.")
+            )
+        if complaint_rectification_item(complaint) is not None:
+            raise ValidationError(_("This complaint is already on the rectification ledger."))
+        item = do_open_rectification_item(
+            access,
+            complaint.target,
+            source=Source.COMPLAINT,
+            source_ref=rectification_source_ref(complaint),
+            problem=problem or "",
+            deadline=deadline,
+            acting_user=acting_user,
+        )
+        record_event(
+            "complaint.rectification_raised",
+            complaint,
+            acting_user=acting_user,
+            data={"item": item.pk, "deadline": deadline, "problem_sha256": _digest(item.problem)},
+        )
+    return item
 
 
 # The complainant --------------------------------------------------------------------------

@@ -32,7 +32,7 @@ class _ReadOnlyInline(admin.TabularInline):
 
 class StepInline(_ReadOnlyInline):
     model = ComplaintStep
-    fields = ["seq", "status", "at", "by", "note"]
+    fields = ["seq", "status", "at", "by", "note", "public_note"]
 
 
 class ReplyInline(_ReadOnlyInline):

@@ -54,6 +54,7 @@ class IntakeOut(Schema):
 class StepOut(Schema):
     status: Status
     at: datetime
+    public_note: str = Field(description="what the organizers tell the complainant, if anything")
 
 
 class ReplyOut(Schema):
@@ -73,9 +74,16 @@ class TrackingOut(Schema):
     steps: list[StepOut]
     reply: ReplyOut | None
     rating: Rating | None
+    closing_reason: str | None = Field(
+        description="why the complaint was closed, when the organizers gave a reason"
+    )
 
 
-class RatingIn(Schema):
+class TrackIn(Schema):
+    code: str = Field(description="the tracking code; spaces, dashes and case do not matter")
+
+
+class RatingIn(TrackIn):
     rating: Rating
     comment: str = ""
 
@@ -117,6 +125,7 @@ class StaffStepOut(Schema):
     at: datetime
     by: str | None
     note: str
+    public_note: str
 
 
 class StaffReplyOut(Schema):
@@ -147,6 +156,7 @@ class ComplaintDetailOut(ComplaintOut):
                 "at": s.at,
                 "by": s.by and s.by.username,
                 "note": s.note,
+                "public_note": s.public_note,
             }
             for s in obj.steps.select_related("by").order_by("seq")
         ]
@@ -225,6 +235,8 @@ def intake(request, payload: IntakeIn):
 def _tracking(complaint) -> dict:
     reply = published_reply(complaint)
     rating = getattr(complaint, "rating", None) if reply else None
+    steps = list(complaint.steps.order_by("seq"))
+    closed = [s for s in steps if s.status == Status.CLOSED]
     return {
         "tracking_code": format_tracking_code(complaint.tracking_code),
         "status": current_status(complaint),
@@ -234,27 +246,30 @@ def _tracking(complaint) -> dict:
         "content": complaint.content,
         "received_on": complaint.received_on,
         "due_date": complaint.due_date,
-        # Statuses and times only: the notes are for the unit and the organizers.
-        "steps": [{"status": s.status, "at": s.at} for s in complaint.steps.order_by("seq")],
+        # Statuses, times and public notes only: staff notes are for the unit and the organizers.
+        "steps": [{"status": s.status, "at": s.at, "public_note": s.public_note} for s in steps],
         "reply": {"text": reply.text, "at": reply.at} if reply else None,
         "rating": rating.rating if rating else None,
+        "closing_reason": (closed[-1].public_note or None) if closed else None,
     }
 
 
-@router.get("/track/{code}", auth=None, response=TrackingOut)
-def track(request, code: str):
+# The tracking code goes in the body, never in the path: request lines end up in access logs.
+@router.post("/track", auth=None, response=TrackingOut)
+def track(request, payload: TrackIn):
     """Progress and the verified reply, for whoever holds the tracking code."""
-    return _tracking(get_complaint_by_tracking_code(code))
+    return _tracking(get_complaint_by_tracking_code(payload.code))
 
 
-@router.post("/track/{code}/rating", auth=None, response={201: TrackingOut})
-def rate(request, code: str, payload: RatingIn):
-    complaint = get_complaint_by_tracking_code(code)
+@router.post("/track/rating", auth=None, response={201: TrackingOut})
+def rate(request, payload: RatingIn):
+    """Rate the verified reply, once, with the tracking code."""
+    complaint = get_complaint_by_tracking_code(payload.code)
     try:
         do_rate_reply(complaint, rating=payload.rating, comment=payload.comment)
     except ValidationError as exc:
         raise _field_errors(exc) from exc
-    return Respond(201, _tracking(get_complaint_by_tracking_code(code)))
+    return Respond(201, _tracking(get_complaint_by_tracking_code(payload.code)))
 
 
 @router.get("/campaigns/{code}", response=list[ComplaintOut])

@@ -111,7 +111,7 @@ DEMO_COMPLAINTS = [
         "反映某商场销售的电动自行车电池存在质量问题，要求科技局处理。",
         Identity("赵立新", "135 7310 8899", ""),
         steps=("close",),
-        notes={"close": "不属于科技系统职责范围，已告知来电人向市场监管部门反映。"},
+        notes={"close": "不属于科技系统职责范围，请向市场监管部门反映（12315）。"},
     ),
 ]
 
@@ -153,7 +153,8 @@ def _load_one(campaign, users, item: DemoComplaint, today: date) -> None:
         elif step == "verify":
             do_verify_complaint(_as(organizer, complaint), note=note, acting_user=organizer)
         elif step == "close":
-            do_close_complaint(_as(organizer, complaint), note=note, acting_user=organizer)
+            # Closed without a reply: the reason is for the complainant to read.
+            do_close_complaint(_as(organizer, complaint), public_note=note, acting_user=organizer)
         elif step == "rate":
             do_rate_reply(
                 complaint, rating=Rating.BASICALLY_SATISFIED, comment="处理结果基本满意。"

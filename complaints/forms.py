@@ -77,3 +77,14 @@ class RatingForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class RectifyForm(forms.Form):
+    """Put the complaint's problem on the unit's rectification ledger."""
+
+    problem = forms.CharField(
+        label=_("Problem to rectify"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    deadline = forms.DateField(
+        label=_("Rectify by"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

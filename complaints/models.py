@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign, Target
+from pingyi.lib.models import AppendOnlyRow
 
 # No 0/O, 1/I/L: a code read out over the phone or copied by hand stays unambiguous.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -85,19 +86,7 @@ class Rating(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("Unsatisfied (不满意)")
 
 
-class ImmutableRow(models.Model):
-    """Written once: a second save is a programming error, not an update."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise RuntimeError(f"{type(self).__name__} rows are never changed once written")
-        super().save(*args, **kwargs)
-
-
-class Complaint(ImmutableRow):
+class Complaint(AppendOnlyRow):
     campaign = models.ForeignKey(
         Campaign, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("campaign")
     )
@@ -141,7 +130,7 @@ class Complaint(ImmutableRow):
         return f"{self.received_on:%Y}-{self.pk:05d}"
 
 
-class ComplainantIdentity(ImmutableRow):
+class ComplainantIdentity(AppendOnlyRow):
     """Who complained; absent for anonymous complaints. Read only via the audited getter."""
 
     # related_name="+": no `complaint.identity`, so no template or schema can wander into it.
@@ -160,7 +149,7 @@ class ComplainantIdentity(ImmutableRow):
         return f"identity of complaint {self.complaint_id}"
 
 
-class ComplaintStep(ImmutableRow):
+class ComplaintStep(AppendOnlyRow):
     """One status change; the newest step (highest seq) is the complaint's status."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="steps")
@@ -177,6 +166,9 @@ class ComplaintStep(ImmutableRow):
     )
     # For staff only (the unit and the organizers); never on the public tracking page.
     note = models.TextField(_("note"), blank=True)
+    # For the complainant: shown on the tracking page and by the tracking API. Required when
+    # a complaint is closed without a reply (why it was not accepted, where to turn instead).
+    public_note = models.TextField(_("note to the complainant"), blank=True)
 
     class Meta:
         ordering = ["complaint", "seq"]
@@ -191,7 +183,7 @@ class ComplaintStep(ImmutableRow):
         return f"{self.complaint_id}#{self.seq} {self.status}"
 
 
-class ComplaintReply(ImmutableRow):
+class ComplaintReply(AppendOnlyRow):
     """The unit's written reply; a reply sent back for rework is followed by a new one."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="replies")
@@ -211,7 +203,7 @@ class ComplaintReply(ImmutableRow):
         return f"reply to {self.complaint_id}"
 
 
-class ComplaintRating(ImmutableRow):
+class ComplaintRating(AppendOnlyRow):
     """The complainant's rating of the published reply: once per complaint."""
 
     complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="rating")
@@ -228,7 +220,7 @@ class ComplaintRating(ImmutableRow):
         return f"rating of {self.complaint_id}"
 
 
-class ComplaintAttachment(ImmutableRow):
+class ComplaintAttachment(AppendOnlyRow):
     """A file sent with the complaint: random stored name, no original filename kept."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")

@@ -22,6 +22,17 @@ def liaison_emails(complaint: Complaint) -> list[str]:
     return sorted(set(rows.values_list("user__email", flat=True)))
 
 
+def complaint_url(complaint: Complaint) -> str:
+    """The link for an email: absolute when PINGYI_SITE_URL is set, else the bare path.
+
+    Emails are sent after commit, outside any request, so the site's address
+    comes from settings (e.g. PINGYI_SITE_URL = "https://pingyi.example.gov.cn").
+    """
+    path = reverse("complaints:detail", args=[complaint.pk])
+    site_url = getattr(settings, "PINGYI_SITE_URL", "") or ""
+    return site_url.rstrip("/") + path if site_url else path
+
+
 def notify_unit_of_assignment(
     complaint: Complaint, step: ComplaintStep, *, returned: bool = False
 ) -> None:
@@ -33,7 +44,7 @@ def notify_unit_of_assignment(
         "complaint": complaint,
         "step": step,
         "returned": returned,
-        "path": reverse("complaints:detail", args=[complaint.pk]),
+        "url": complaint_url(complaint),
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string("complaints/email/assigned_subject.txt", context).strip()

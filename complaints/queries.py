@@ -1,4 +1,4 @@
-"""Derived facts over many complaints: current status, overdue lists and counts."""
+"""Derived facts about complaints: current status, overdue lists and counts, ledger items."""
 
 from datetime import date
 
@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from campaigns.access import CampaignAccess
 from complaints.access import complaints_for
-from complaints.models import AWAITING_REPLY, ComplaintStep
+from complaints.models import AWAITING_REPLY, Complaint, ComplaintStep
+from rectification.models import RectificationItem, Source
 
 
 def with_status(queryset: QuerySet) -> QuerySet:
@@ -29,3 +30,15 @@ def overdue_for(access: CampaignAccess, today: date | None = None) -> QuerySet:
 def overdue_count(access: CampaignAccess, today: date | None = None) -> int:
     """For the campaign dashboard: overdue complaints this user may read (0 for others)."""
     return overdue(complaints_for(access), today).count()
+
+
+def rectification_source_ref(complaint: Complaint) -> str:
+    """How a ledger item names the complaint it came from."""
+    return f"complaints.complaint:{complaint.pk}"
+
+
+def complaint_rectification_item(complaint: Complaint) -> RectificationItem | None:
+    """The rectification ledger item raised from this complaint, if any."""
+    return RectificationItem.objects.filter(
+        source=Source.COMPLAINT, source_ref=rectification_source_ref(complaint)
+    ).first()

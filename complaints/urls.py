@@ -21,5 +21,6 @@ urlpatterns = [
     path("<int:pk>/verify/", views.verify, name="verify"),
     path("<int:pk>/return/", views.return_reply, name="return"),
     path("<int:pk>/close/", views.close, name="close"),
+    path("<int:pk>/rectify/", views.raise_rectification, name="rectify"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
 ]

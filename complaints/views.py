@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from complaints.access import (
@@ -31,26 +32,31 @@ from complaints.actions import (
     do_assign_complaint,
     do_close_complaint,
     do_file_complaint,
+    do_raise_complaint_rectification,
     do_rate_reply,
     do_reply_complaint,
     do_return_reply,
     do_verify_complaint,
+    may_raise_rectification,
     published_reply,
 )
-from complaints.forms import ComplaintForm, RatingForm, StaffComplaintForm
+from complaints.forms import ComplaintForm, RatingForm, RectifyForm, StaffComplaintForm
 from complaints.models import AWAITING_REPLY, ComplaintAttachment, Status, format_tracking_code
-from complaints.queries import overdue_for, with_status
+from complaints.queries import complaint_rectification_item, overdue_for, with_status
 from orgs.models import Role
 from pingyi.lib.forms import add_action_errors
 from pingyi.lib.uploads import DEFAULT_TYPES, max_upload_bytes, private_download
 from pingyi.lib.views import action_errors_as_messages
 
 FILED_SESSION_KEY = "complaints_filed"
+# Who complained never appears in an error report or a logged request body.
+IDENTITY_FIELDS = ("name", "phone", "address")
 PAGE_SIZE = 25
 
 # The public ---------------------------------------------------------------------------------
 
 
+@sensitive_post_parameters(*IDENTITY_FIELDS)
 def public_new(request, code):
     campaign = campaign_for_public(code)
     form = ComplaintForm(request.POST or None, campaign=campaign)
@@ -237,6 +243,7 @@ def detail(request, pk):
     access = get_complaint_for_user(request.user, pk)
     complaint = access.complaint
     status = current_status(complaint)
+    item = complaint_rectification_item(complaint)
     context = {
         "access": access,
         "complaint": complaint,
@@ -251,10 +258,16 @@ def detail(request, pk):
         "can_reply": access.can_reply and status == Status.ASSIGNED,
         "can_verify": access.is_organizer and status == Status.REPLIED,
         "can_close": access.is_organizer and status in (Status.RECEIVED, Status.VERIFIED),
+        "rectification_item": item,
+        "can_rectify": item is None
+        and access.forwarded
+        and may_raise_rectification(access.campaign, complaint),
+        "rectify_form": RectifyForm(initial={"problem": complaint.content}),
     }
     return render(request, "complaints/detail.html", context)
 
 
+@sensitive_post_parameters(*IDENTITY_FIELDS)
 @login_required
 @require_POST
 @never_cache
@@ -325,8 +338,35 @@ def return_reply(request, pk):
 @require_POST
 def close(request, pk):
     return _act(
-        request, pk, do_close_complaint, _("Complaint closed."), note=request.POST.get("note", "")
+        request,
+        pk,
+        do_close_complaint,
+        _("Complaint closed."),
+        note=request.POST.get("note", ""),
+        public_note=request.POST.get("public_note", ""),
     )
+
+
+@login_required
+@require_POST
+def raise_rectification(request, pk):
+    access = get_complaint_for_user(request.user, pk)
+    form = RectifyForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label}: {error}")
+        return redirect("complaints:detail", pk=pk)
+    with action_errors_as_messages(request):
+        do_raise_complaint_rectification(
+            access.campaign,
+            access.complaint,
+            problem=form.cleaned_data["problem"],
+            deadline=form.cleaned_data["deadline"],
+            acting_user=request.user,
+        )
+        messages.success(request, _("The problem was put on the rectification ledger."))
+    return redirect("complaints:detail", pk=pk)
 
 
 @login_required
@@ -341,6 +381,7 @@ def attachment(request, pk):
     )
 
 
+@sensitive_post_parameters(*IDENTITY_FIELDS)
 @login_required
 def staff_new(request, code):
     access = get_campaign_complaints_for_user(request.user, code)

@@ -2,7 +2,6 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 
 from complaints.access import ComplaintAccess
 from complaints.actions import (
@@ -78,11 +77,10 @@ def verify(cast, complaint):
 
 
 @pytest.fixture(autouse=True)
-def _english(client):
-    """Assertions read English messages, in tests and in pages, whatever the catalogue holds."""
+def _english(english, client):
+    """Assertions read English messages, in tests, pages and emails, whatever the catalogue holds."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
+    yield
 
 
 @pytest.fixture

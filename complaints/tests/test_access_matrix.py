@@ -164,12 +164,43 @@ def test_the_identity_page_is_not_reachable_by_a_plain_link(login, cast, scene):
     assert not Event.objects.filter(action="complaint.identity_viewed").exists()
 
 
-def test_the_province_organizer_above_the_organizing_level_may_see_the_identity(login, cast, scene):
-    response = login(cast.province_organizer).post(f"/complaints/{scene.pk}/identity/")
-    assert response.status_code == 200 and IDENTITY_STRINGS[0] in _body(response)
-    assert Event.objects.filter(
-        action="complaint.identity_viewed", actor=cast.province_organizer
-    ).exists()
+@pytest.mark.parametrize("surface", IDENTITY_SURFACES)
+def test_the_province_organizer_above_the_organizing_level_does_not_see_the_identity(
+    login, cast, scene, surface
+):
+    """Identity is for the organizers of the campaign's own organizing unit, not those above."""
+    events = Event.objects.count()
+    client = login(cast.province_organizer)
+    assert client.get(f"/complaints/{scene.pk}/").status_code == 200  # still reads the content
+    response = IDENTITY_SURFACES[surface](client, scene)
+    assert response.status_code == 403
+    assert not [s for s in IDENTITY_STRINGS if s in _body(response)]
+    assert Event.objects.count() == events
+
+
+def test_the_province_organizers_detail_page_offers_no_identity_button(login, cast, scene):
+    page = _body(login(cast.province_organizer).get(f"/complaints/{scene.pk}/"))
+    assert f"/complaints/{scene.pk}/identity/" not in page
+
+
+def test_the_identity_getter_allows_only_grants_at_the_organizer_unit_or_a_superuser(cast, scene):
+    from django.core.exceptions import PermissionDenied
+
+    from complaints.access import ComplaintAccess, get_complainant_identity
+    from pingyi.testing import make_user
+
+    assert ComplaintAccess(cast.organizer, scene).is_organizer
+    assert not ComplaintAccess(cast.province_organizer, scene).is_organizer
+    with pytest.raises(PermissionDenied):
+        get_complainant_identity(cast.province_organizer, scene)
+    admin = make_user("root_admin")
+    admin.is_superuser = True
+    admin.save()
+    assert get_complainant_identity(admin, scene).name == IDENTITY_STRINGS[0]
+    viewers = Event.objects.filter(action="complaint.identity_viewed").values_list(
+        "actor", flat=True
+    )
+    assert list(viewers) == [admin.pk]
 
 
 def test_the_organizers_detail_page_offers_the_identity_button_and_the_liaisons_does_not(

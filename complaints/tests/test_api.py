@@ -4,7 +4,12 @@ import pytest
 import time_machine
 
 from audit.models import Event
-from complaints.models import ComplainantIdentity, Complaint, normalize_tracking_code
+from complaints.models import (
+    ComplainantIdentity,
+    Complaint,
+    ComplaintRating,
+    normalize_tracking_code,
+)
 from complaints.tests.conftest import CONTENT, REPLY, assign, file_web, reply, verify
 
 pytestmark = pytest.mark.django_db
@@ -55,16 +60,50 @@ def test_tracking_by_code_shows_progress_and_the_verified_reply_without_notes(cl
     complaint = file_web(cast)
     assign(cast, complaint, note="内部备注")
     reply(cast, complaint)
-    url = f"/api/v1/complaints/track/{complaint.tracking_code}"
-    body = client.get(url).json()
+    url = "/api/v1/complaints/track"
+    body = _post(client, url, {"code": complaint.tracking_code}).json()
     assert body["status"] == "replied" and body["reply"] is None
     verify(cast, complaint)
-    body = client.get(url).json()
+    body = _post(client, url, {"code": complaint.tracking_code.lower()}).json()
     assert body["reply"]["text"] == REPLY
     assert [s["status"] for s in body["steps"]] == ["received", "assigned", "replied", "verified"]
     text = json.dumps(body, ensure_ascii=False)
     assert "内部备注" not in text and "欧阳秘密" not in text and "13988886666" not in text
-    assert client.get("/api/v1/complaints/track/AAAABBBBCCCC").status_code == 404
+    assert _post(client, url, {"code": "AAAABBBBCCCC"}).status_code == 404
+
+
+def test_tracking_shows_the_public_closing_reason_but_not_the_staff_note(client, cast):
+    from complaints.access import ComplaintAccess
+    from complaints.actions import do_close_complaint
+
+    complaint = file_web(cast)
+    do_close_complaint(
+        ComplaintAccess(cast.organizer, complaint),
+        note="内部备注NT55",
+        public_note="重复投诉（理由PB31）",
+        acting_user=cast.organizer,
+    )
+    body = _post(client, "/api/v1/complaints/track", {"code": complaint.tracking_code}).json()
+    assert body["status"] == "closed"
+    assert body["closing_reason"] == "重复投诉（理由PB31）"
+    assert body["steps"][-1] == {
+        "status": "closed",
+        "at": body["steps"][-1]["at"],
+        "public_note": "重复投诉（理由PB31）",
+    }
+    assert body["steps"][0]["public_note"] == ""
+    assert "NT55" not in json.dumps(body, ensure_ascii=False)
+
+
+def test_the_tracking_code_never_travels_in_a_url(client, cast):
+    """Request lines end up in the access log; the code goes in the body."""
+    complaint = file_web(cast)
+    code = complaint.tracking_code
+    assert client.get(f"/api/v1/complaints/track/{code}").status_code in (404, 405)
+    rating = _post(client, f"/api/v1/complaints/track/{code}/rating", {"rating": "satisfied"})
+    assert rating.status_code in (404, 405)
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert not [path for path in paths if path.startswith("/api/v1/complaints/track/{")]
 
 
 def test_the_complainant_rates_through_the_api_once(client, cast):
@@ -72,9 +111,13 @@ def test_the_complainant_rates_through_the_api_once(client, cast):
     assign(cast, complaint)
     reply(cast, complaint)
     verify(cast, complaint)
-    url = f"/api/v1/complaints/track/{complaint.tracking_code}/rating"
-    assert _post(client, url, {"rating": "satisfied"}).json()["rating"] == "satisfied"
-    assert _post(client, url, {"rating": "unsatisfied"}).status_code == 422
+    url = "/api/v1/complaints/track/rating"
+    code = complaint.tracking_code
+    body = _post(client, url, {"code": code, "rating": "satisfied"}).json()
+    assert body["rating"] == "satisfied" and body["reply"]["text"] == REPLY
+    assert _post(client, url, {"code": code, "rating": "unsatisfied"}).status_code == 422
+    assert _post(client, url, {"code": "AAAABBBBCCCC", "rating": "satisfied"}).status_code == 404
+    assert ComplaintRating.objects.get().rating == "satisfied"
 
 
 def test_staff_endpoints_need_a_login(client, cast):
@@ -122,7 +165,9 @@ def test_the_identity_endpoint_is_audited_and_anonymous_complaints_have_none(log
 
 def test_the_openapi_schema_documents_the_complaint_endpoints(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
-    assert "/api/v1/complaints/intake" in paths and "/api/v1/complaints/track/{code}" in paths
+    assert "/api/v1/complaints/intake" in paths and "/api/v1/complaints/track" in paths
+    assert "post" in paths["/api/v1/complaints/track"]
+    assert "post" in paths["/api/v1/complaints/track/rating"]
 
 
 def test_an_overlong_name_is_refused_by_field_not_by_the_database(client, cast):

@@ -163,6 +163,29 @@ def test_the_case_flows_through_one_view_per_action(login, cast):
     assert statuses == ["received", "assigned", "replied", "verified", "closed"]
 
 
+def test_closing_without_a_reply_shows_the_public_reason_to_the_complainant_only(
+    login, client, cast
+):
+    complaint = file_web(cast)
+    organizer = login(cast.organizer)
+    detail = organizer.get(f"/complaints/{complaint.pk}/").content.decode()
+    assert 'name="public_note"' in detail
+    refused = organizer.post(f"/complaints/{complaint.pk}/close/", {"note": "内部"}, follow=True)
+    assert "Give the complainant the reason" in refused.content.decode()
+    assert complaint.steps.count() == 1
+    organizer.post(
+        f"/complaints/{complaint.pk}/close/",
+        {"note": "内部备注NT55", "public_note": "重复投诉，已并入前一件办理（理由PB31）"},
+    )
+    assert list(complaint.steps.values_list("status", flat=True)) == ["received", "closed"]
+    staff_page = organizer.get(f"/complaints/{complaint.pk}/").content.decode()
+    assert "NT55" in staff_page and "PB31" in staff_page
+
+    organizer.logout()
+    page = client.post("/complaints/track/", {"code": complaint.tracking_code}).content.decode()
+    assert "PB31" in page and "NT55" not in page
+
+
 def test_a_refused_step_is_shown_as_a_message_and_changes_nothing(login, cast):
     complaint = file_web(cast)
     client = login(cast.organizer)
@@ -177,3 +200,40 @@ def test_a_liaison_posting_to_an_organizer_action_is_refused(login, cast):
     response = login(cast.liaison).post(f"/complaints/{complaint.pk}/close/", {"note": "x"})
     assert response.status_code == 403
     assert complaint.steps.count() == 2
+
+
+SENSITIVE = ("name", "phone", "address")
+
+
+def _reported_post(response) -> dict:
+    """The POST data as Django's error report would show it (to admins, in logs)."""
+    from django.views.debug import SafeExceptionReporterFilter
+
+    request = response.wsgi_request
+    return SafeExceptionReporterFilter().get_post_parameters(request)
+
+
+def test_error_reports_never_show_the_identity_typed_into_the_public_form(client, cast):
+    response = client.post("/complaints/c/c-2026/new/", _form(category="gossip"))
+    assert response.status_code == 200  # refused: the view ran and marked the fields
+    reported = _reported_post(response)
+    assert not [value for value in reported.values() if value in ("欧阳秘密", "13988886666")]
+    assert set(SENSITIVE) <= set(response.wsgi_request.sensitive_post_parameters)
+    assert reported["content"] == CONTENT  # only the identity is hidden
+
+
+def test_error_reports_never_show_the_identity_typed_into_the_staff_form(login, cast):
+    response = login(cast.organizer).post(
+        "/complaints/c/c-2026/enter/", _form(channel="letter", received_on="")
+    )
+    assert response.status_code == 200
+    reported = _reported_post(response)
+    assert reported["name"] != "欧阳秘密" and reported["phone"] != "13988886666"
+    assert set(SENSITIVE) <= set(response.wsgi_request.sensitive_post_parameters)
+
+
+def test_the_identity_view_is_marked_sensitive(login, cast):
+    complaint = file_web(cast)
+    response = login(cast.organizer).post(f"/complaints/{complaint.pk}/identity/")
+    assert response.status_code == 200
+    assert set(SENSITIVE) <= set(response.wsgi_request.sensitive_post_parameters)

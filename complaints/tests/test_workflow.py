@@ -79,6 +79,33 @@ def test_assigning_emails_the_units_liaisons_the_content_but_not_the_identity(
     assert complaint.tracking_code not in text
 
 
+@pytest.mark.parametrize(
+    "site_url", ["https://pingyi.example.gov.cn", "https://pingyi.example.gov.cn/"]
+)
+def test_the_assignment_email_links_to_the_complaint_with_an_absolute_url(
+    cast, complaint, settings, site_url, django_capture_on_commit_callbacks
+):
+    settings.PINGYI_SITE_URL = site_url
+    cast.liaison.email = "liaison@county-a.example"
+    cast.liaison.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        assign(cast, complaint)
+    (message,) = mail.outbox
+    assert f"https://pingyi.example.gov.cn/complaints/{complaint.pk}/\n" in message.body
+
+
+def test_without_a_site_url_the_assignment_email_falls_back_to_the_path(
+    cast, complaint, settings, django_capture_on_commit_callbacks
+):
+    settings.PINGYI_SITE_URL = ""
+    cast.liaison.email = "liaison@county-a.example"
+    cast.liaison.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        assign(cast, complaint)
+    (message,) = mail.outbox
+    assert f": /complaints/{complaint.pk}/\n" in message.body
+
+
 def test_a_failed_step_sends_no_email(cast, complaint, django_capture_on_commit_callbacks):
     cast.liaison.email = "liaison@county-a.example"
     cast.liaison.save()
@@ -107,6 +134,16 @@ def test_the_county_level_organizer_cannot_manage_a_city_campaigns_complaint(cas
         do_assign_complaint(
             ComplaintAccess(county_organizer, complaint), acting_user=county_organizer
         )
+    assert _snapshot(complaint) == before
+
+
+def test_the_province_organizer_above_the_organizing_unit_does_not_manage_it(cast, complaint):
+    before = _snapshot(complaint)
+    user = cast.province_organizer
+    with pytest.raises(PermissionDenied):
+        do_assign_complaint(ComplaintAccess(user, complaint), acting_user=user)
+    with pytest.raises(PermissionDenied):
+        do_close_complaint(ComplaintAccess(user, complaint), public_note="x", acting_user=user)
     assert _snapshot(complaint) == before
 
 
@@ -167,11 +204,59 @@ def test_closing_without_a_reply_needs_a_reason_and_closed_is_final(cast, compla
     access = ComplaintAccess(cast.organizer, complaint)
     with pytest.raises(ValidationError):
         do_close_complaint(access, acting_user=cast.organizer)
-    do_close_complaint(access, note="重复投诉", acting_user=cast.organizer)
+    do_close_complaint(access, public_note="重复投诉", acting_user=cast.organizer)
     before = _snapshot(complaint)
     for action in (do_assign_complaint, do_close_complaint):
         with pytest.raises(ValidationError):
             action(access, note="x", acting_user=cast.organizer)
+    assert _snapshot(complaint) == before
+
+
+def test_closing_without_a_reply_needs_a_public_reason_not_just_a_staff_note(cast, complaint):
+    access = ComplaintAccess(cast.organizer, complaint)
+    before = _snapshot(complaint)
+    for public_note in ("", "   "):
+        with pytest.raises(ValidationError) as caught:
+            do_close_complaint(
+                access,
+                note="内部：来电人情绪激动",
+                public_note=public_note,
+                acting_user=cast.organizer,
+            )
+        assert "public_note" in caught.value.message_dict
+        assert "reason" in caught.value.message_dict["public_note"][0]
+    assert _snapshot(complaint) == before
+
+    step = do_close_complaint(
+        access,
+        note="内部：来电人情绪激动",
+        public_note="不属于科技系统职责，请向市场监管部门反映。",
+        acting_user=cast.organizer,
+    )
+    step.refresh_from_db()
+    assert step.status == Status.CLOSED
+    assert step.note == "内部：来电人情绪激动"
+    assert step.public_note == "不属于科技系统职责，请向市场监管部门反映。"
+    event = Event.objects.get(action="complaint.closed")
+    assert event.data["public_note"] == step.public_note
+
+
+def test_a_public_reason_is_optional_when_closing_after_a_verified_reply(cast, assigned):
+    reply(cast, assigned)
+    verify(cast, assigned)
+    step = do_close_complaint(ComplaintAccess(cast.organizer, assigned), acting_user=cast.organizer)
+    assert step.public_note == "" and current_status(assigned) == Status.CLOSED
+
+
+def test_an_overlong_public_reason_is_refused(cast, complaint):
+    before = _snapshot(complaint)
+    with pytest.raises(ValidationError) as caught:
+        do_close_complaint(
+            ComplaintAccess(cast.organizer, complaint),
+            public_note="理" * 2001,
+            acting_user=cast.organizer,
+        )
+    assert "public_note" in caught.value.message_dict
     assert _snapshot(complaint) == before
 
 

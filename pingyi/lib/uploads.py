@@ -28,6 +28,10 @@ TEXT = FileType("txt", "text/plain")
 DEFAULT_TYPES = (PDF, PNG, JPEG, DOCX, XLSX, TEXT)
 
 
+# Office files are zip archives: their parts may unpack to at most this many times the limit.
+UNPACK_FACTOR = 10
+
+
 def max_upload_bytes() -> int:
     return settings.PINGYI_MAX_UPLOAD_MB * 1024 * 1024
 
@@ -42,6 +46,13 @@ def check_upload(upload, allowed: tuple[FileType, ...] = DEFAULT_TYPES) -> FileT
             code="too_large",
         )
     detected = sniff(upload)
+    if detected in (DOCX, XLSX) and _unpacked_size(upload) > limit * UNPACK_FACTOR:
+        # A small archive that unpacks to gigabytes would exhaust memory when read.
+        raise ValidationError(
+            _("The file unpacks to more than %(limit)s MB (文件解压后过大).")
+            % {"limit": settings.PINGYI_MAX_UPLOAD_MB * UNPACK_FACTOR},
+            code="too_large",
+        )
     if detected not in allowed:
         names = ", ".join(t.extension.upper() for t in allowed)
         raise ValidationError(
@@ -80,6 +91,14 @@ def _office_type(upload) -> FileType | None:
     if "xl/workbook.xml" in names:
         return XLSX
     return None
+
+
+def _unpacked_size(upload) -> int:
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    finally:
+        upload.seek(0)
 
 
 def _text_type(upload) -> FileType | None:

@@ -69,6 +69,19 @@ def test_an_oversized_upload_is_refused(settings):
     assert caught.value.code == "too_large"
 
 
+def test_an_office_file_that_unpacks_to_too_much_is_refused(settings):
+    settings.PINGYI_MAX_UPLOAD_MB = 1
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", "<x/>")
+        archive.writestr("word/media/padding.bin", b"\0" * (11 * 1024 * 1024))
+    upload = SimpleUploadedFile("bomb.docx", buffer.getvalue())
+    assert upload.size < 1024 * 1024
+    with pytest.raises(ValidationError) as caught:
+        check_upload(upload)
+    assert caught.value.code == "too_large"
+
+
 def test_stored_names_do_not_keep_the_original_name():
     name = stored_name("complaints", PDF)
     assert name.startswith("complaints/") and name.endswith(".pdf") and "张三" not in name
