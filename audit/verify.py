@@ -32,18 +32,29 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
         if problem:
             return ChainReport(checked, event.seq, problem)
         prev_hash, expected_seq, checked = event.hash, event.seq + 1, checked + 1
-    return _check_tail(checked, expected_seq)
+    return _check_tail(checked, expected_seq, prev_hash)
 
 
-def _check_tail(checked: int, expected_seq: int) -> ChainReport:
-    # Deleting the newest events leaves a valid chain; the head row remembers the tip.
+def _check_tail(checked: int, expected_seq: int, last_hash: str) -> ChainReport:
+    """Deleting the newest events leaves a valid chain; the head row remembers the tip.
+
+    Someone who can also rewrite the head row can hide a truncated tail: the
+    published head (seq and hash) is the outside anchor that catches that.
+    """
     head = ChainHead.objects.filter(pk=1).first()
-    if head is not None and head.seq >= expected_seq:
+    if head is None:
+        if checked:
+            return ChainReport(checked, expected_seq, _("the chain head row is missing"))
+        return ChainReport(checked)
+    if head.seq >= expected_seq:
         reason = _("events #%(first)s to #%(last)s are missing") % {
             "first": expected_seq,
             "last": head.seq,
         }
         return ChainReport(checked, expected_seq, reason)
+    if head.seq != expected_seq - 1 or head.hash != last_hash:
+        reason = _("the chain head does not match the last event")
+        return ChainReport(checked, head.seq + 1, reason)
     return ChainReport(checked)
 
 

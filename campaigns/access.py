@@ -14,7 +14,14 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, Target, TransitionRequest, TransitionStatus
-from orgs.access import grants_of, is_superuser, reaches_from_above, roles_reaching, subtree_filter
+from orgs.access import (
+    STAFF_ROLES,
+    grants_of,
+    is_superuser,
+    reaches_from_above,
+    roles_reaching,
+    subtree_filter,
+)
 from orgs.models import Role
 
 
@@ -30,7 +37,8 @@ class CampaignAccess:
 
     @property
     def sees_all_targets(self) -> bool:
-        return bool(self.roles)
+        """Staff of the organizing level; a liaison there speaks for its own unit only."""
+        return bool(self.roles & STAFF_ROLES)
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
@@ -46,10 +54,26 @@ class CampaignAccess:
         return self.sees_all_targets or bool(roles_reaching(self.user, target.unit.path))
 
     def can_request_transition(self, target: Target) -> bool:
-        return bool(roles_reaching(self.user, target.unit.path) & {Role.LIAISON, Role.ORGANIZER})
+        """The unit asks for itself: a liaison or organizer held at the target unit."""
+        if is_superuser(self.user):
+            return True
+        return any(
+            g.unit_id == target.unit_id and g.role in (Role.LIAISON, Role.ORGANIZER)
+            for g in grants_of(self.user)
+        )
 
     def can_decide_transition(self, target: Target) -> bool:
-        return reaches_from_above(self.user, target.unit, {Role.ORGANIZER})
+        """An organizer of the campaign, at a level strictly above the target."""
+        return self.has(Role.ORGANIZER) and reaches_from_above(
+            self.user, target.unit, {Role.ORGANIZER}
+        )
+
+    def can_decide(self, request: TransitionRequest) -> bool:
+        """As can_decide_transition, and never one's own request."""
+        own = request.requested_by_id == getattr(self.user, "pk", None)
+        return self.can_decide_transition(request.target) and (
+            not own or is_superuser(self.user)
+        )
 
     def pending_requests(self) -> QuerySet[TransitionRequest]:
         return (

@@ -117,3 +117,48 @@ def test_audit_verify_command_reports_success(capsys):
     _append(2)
     call_command("audit", "verify")
     assert "2" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_verify_notices_a_head_that_does_not_match_the_last_event():
+    _append(3)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_chainhead SET hash = %s", ["f" * 64])
+    assert not verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_verify_notices_a_missing_head():
+    _append(2)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_chainhead")
+    assert not verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_floats_are_refused_and_decimals_stored_exactly():
+    from decimal import Decimal
+
+    with pytest.raises(TypeError), transaction.atomic():
+        record_event("test.float", ("test", "1"), data={"score": 1e20})
+    with transaction.atomic():
+        event = record_event("test.decimal", ("test", "2"), data={"score": Decimal("85.25")})
+    stored = Event.objects.get(pk=event.pk)
+    assert stored.data == {"score": "85.25"}
+    assert stored.compute_hash() == stored.hash
+
+
+@pytest.mark.django_db
+def test_the_hash_survives_the_database_round_trip_for_awkward_values():
+    # Unicode, nesting, large integers, empty containers and timestamps, on either database.
+    data = {
+        "名称": "东湖区科技局",
+        "n": 10**18,
+        "neg": -1,
+        "nested": {"a": [], "b": {}},
+        "at": "2026-07-01T10:00:00+08:00",
+        "text": '引号"与\\反斜杠',
+    }
+    with transaction.atomic():
+        record_event("test.awkward", ("test", "3"), data=data)
+    assert verify_chain().ok

@@ -26,7 +26,7 @@ def test_logging_in_as_the_organizer_leads_to_the_campaigns(client, cast):
         follow=True,
     )
     page = response.content.decode()
-    assert "测试评议活动" in page and "评议活动" in page
+    assert "测试评议活动" in page and "<h1>评议活动</h1>" in page
 
 
 @time_machine.travel("2026-07-15 10:00 +0800", tick=False)

@@ -128,6 +128,68 @@ def test_the_pages_carry_the_whole_flow(login, cast, client):
         reverse("campaigns:reject_transition", args=[request.pk]), {"comment": ""}, follow=True
     )
     assert TransitionRequest.objects.get().status == TransitionStatus.PENDING
-    assert "驳回" in response.content.decode()
+    assert "须说明理由" in response.content.decode()
     client.post(reverse("campaigns:approve_transition", args=[request.pk]), {"comment": "同意"})
     assert cast.target("county-a").stage == "consult"
+
+
+def test_a_liaison_of_the_organizing_unit_asks_only_for_its_own_unit(cast):
+    # given a liaison held at the city, which organizes the campaign (and is itself evaluated above)
+    from orgs.models import Role
+    from pingyi.testing import make_user
+
+    city_liaison = make_user("city_liaison", role=Role.LIAISON, unit=cast.units["city"])
+    access = CampaignAccess(city_liaison, cast.campaign)
+    # then it is not campaign staff, and cannot speak for a county
+    assert not access.sees_all_targets
+    with pytest.raises(PermissionDenied):
+        _request(cast, user=city_liaison)
+    assert not TransitionRequest.objects.exists()
+
+
+def test_an_organizer_between_the_campaign_and_the_target_does_not_decide(cast):
+    # given a province campaign appraising counties, and a city organizer in between
+    from campaigns.actions import do_load_campaign_spec
+    from orgs.access import OPERATOR
+    from pingyi.testing import small_spec
+
+    spec = small_spec(code="prov-2026", organizer="prov")
+    spec["units"] = []
+    campaign = do_load_campaign_spec(spec, acting_user=OPERATOR).campaign
+    target = campaign.targets.get(unit__code="county-a")
+    request = do_request_transition(
+        CampaignAccess(cast.liaison, campaign), target, acting_user=cast.liaison
+    )
+    # then the city organizer may not decide it; the province organizer may
+    with pytest.raises(PermissionDenied):
+        do_decide_transition(
+            CampaignAccess(cast.organizer, campaign),
+            request,
+            approve=True,
+            comment="",
+            acting_user=cast.organizer,
+        )
+    assert TransitionRequest.objects.get(pk=request.pk).status == TransitionStatus.PENDING
+    do_decide_transition(
+        CampaignAccess(cast.province_organizer, campaign),
+        request,
+        approve=True,
+        comment="",
+        acting_user=cast.province_organizer,
+    )
+    assert campaign.targets.get(unit__code="county-a").stage == "consult"
+
+
+def test_the_requester_is_not_offered_a_decision_on_its_own_request(cast, login):
+    # given a county organizer who is also organizer at the city (two grants)
+    from orgs.actions import do_grant_role
+    from orgs.models import Role
+    from orgs.access import OPERATOR
+
+    do_grant_role(cast.organizer, cast.units["county-a"], Role.ORGANIZER, acting_user=OPERATOR)
+    request = _request(cast, user=cast.organizer)
+    access = CampaignAccess(cast.organizer, cast.campaign)
+    assert access.can_decide_transition(request.target)
+    assert not access.can_decide(request)
+    page = login(cast.organizer).get(reverse("campaigns:dashboard", args=["c-2026"]))
+    assert reverse("campaigns:approve_transition", args=[request.pk]) not in page.content.decode()

@@ -1,16 +1,32 @@
 """A secret key generated once per data directory for local use."""
 
+import os
 import secrets
+import tempfile
 from pathlib import Path
 
 
 def load_or_create_secret_key(data_dir: Path) -> str:
     path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    # Written with owner-only permissions: the key signs sessions.
-    path.touch(mode=0o600)
-    path.write_text(key)
-    return key
+    if not path.exists():
+        _create(path)
+    return path.read_text().strip()
+
+
+def _create(path: Path) -> None:
+    """Write the key to a private temporary file, then link it into place.
+
+    os.link fails if the key exists, so two processes starting together agree
+    on one key, and neither ever reads a half-written file.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+    try:
+        with os.fdopen(handle, "w") as stream:  # mkstemp makes it 0600
+            stream.write(secrets.token_urlsafe(50))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(temporary)

@@ -74,3 +74,29 @@ def test_the_cli_migrates_a_fresh_sqlite_data_dir_in_wal_mode(tmp_path):
         env_extra=env,
     )
     assert result.stdout.strip().splitlines()[-1] == "wal"
+
+
+def test_two_processes_creating_the_key_at_once_agree(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: load_or_create_secret_key(tmp_path), range(16)))
+    assert len(keys) == 1 and all(keys)
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
+
+
+def test_the_browser_language_does_not_override_chinese(client, db):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录" in page.content.decode()
+
+
+def test_refusals_are_explained_in_the_site_layout(client, db):
+    from pingyi.testing import Cast
+
+    cast = Cast()
+    client.force_login(cast.liaison)
+    response = client.get("/campaigns/c-2026/targets/county-b/")
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert 'lang="zh-hans"' in page and "/campaigns/" in page
+    assert client.get("/campaigns/c-2026/targets/nowhere/").status_code == 404
