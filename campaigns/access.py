@@ -71,9 +71,7 @@ class CampaignAccess:
     def can_decide(self, request: TransitionRequest) -> bool:
         """As can_decide_transition, and never one's own request."""
         own = request.requested_by_id == getattr(self.user, "pk", None)
-        return self.can_decide_transition(request.target) and (
-            not own or is_superuser(self.user)
-        )
+        return self.can_decide_transition(request.target) and (not own or is_superuser(self.user))
 
     def pending_requests(self) -> QuerySet[TransitionRequest]:
         return (

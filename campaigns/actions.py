@@ -1,19 +1,36 @@
 """Every change to campaigns: spec loading and phase transitions, atomic and audited."""
 
+import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.record import record_event
 from campaigns.access import CampaignAccess
-from campaigns.models import Campaign, Phase, Target, TransitionRequest, TransitionStatus
-from campaigns.spec import CampaignSpec, KnownUnit, parse_spec
-from orgs.access import OPERATOR, is_superuser, reaches
-from orgs.actions import do_create_unit, do_update_unit
+from campaigns.models import (
+    Campaign,
+    Phase,
+    PhaseKind,
+    Target,
+    TransitionRequest,
+    TransitionStatus,
+)
+from campaigns.spec import (
+    CampaignSpec,
+    KnownCampaign,
+    KnownUnit,
+    PhaseSpec,
+    SpecError,
+    UnitSpec,
+    parse_spec,
+)
+from orgs.access import is_superuser, reaches
+from orgs.actions import check_level_over, do_create_unit, do_update_unit
 from orgs.models import Role, Unit
 
 
@@ -22,7 +39,12 @@ class LoadReport:
     campaign: Campaign
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # targets the spec leaves out
+    kept_phases: list[str] = field(default_factory=list)
+    # What changed, as [before, after] per field (before is None for what was created).
+    changes: dict[str, dict] = field(
+        default_factory=lambda: {"campaign": {}, "targets": {}, "phases": {}}
+    )
 
     @property
     def changed(self) -> bool:
@@ -34,15 +56,35 @@ def _known_unit(code: str) -> KnownUnit | None:
     return KnownUnit(*row) if row else None
 
 
+def _known_children(code: str) -> list[KnownUnit]:
+    rows = Unit.objects.filter(parent__code=code).values_list("code", "level", "path")
+    return [KnownUnit(*row) for row in rows]
+
+
+def _known_campaign(code: str) -> KnownCampaign:
+    targets = Target.objects.filter(campaign__code=code).values_list("unit__code", flat=True)
+    phases = Phase.objects.filter(campaign__code=code).values_list("kind", "name", "start", "end")
+    return KnownCampaign(list(targets), [PhaseSpec(*row) for row in phases])
+
+
 def do_load_campaign_spec(data: dict, *, acting_user, base_dir: Path | None = None) -> LoadReport:
     """Create or update (by codes) a campaign with its units, targets and phases.
 
     A bad spec raises SpecError naming every bad field; nothing is written.
-    Loading the same spec again changes nothing and writes no event.
+    Loading the same spec again changes nothing and writes no event. The
+    console operator passes orgs.access.OPERATOR: None is refused, so that
+    a forgotten user never loads unrestricted.
     """
-    acting_user = acting_user or OPERATOR  # None: the console operator
-    spec = parse_spec(data, known_unit=_known_unit, base_dir=base_dir)
-    _check_may_load(spec, acting_user)
+    if acting_user is None:
+        raise TypeError("acting_user is required; pass orgs.access.OPERATOR for the console")
+    _check_may_load(data, acting_user)
+    spec = parse_spec(
+        data,
+        known_unit=_known_unit,
+        known_children=_known_children,
+        known_campaign=_known_campaign,
+        base_dir=base_dir,
+    )
     with transaction.atomic():
         units = _apply_units(spec, acting_user)
         organizer = units.get(spec.organizer) or Unit.objects.get(code=spec.organizer)
@@ -56,17 +98,26 @@ def do_load_campaign_spec(data: dict, *, acting_user, base_dir: Path | None = No
                 "campaign.spec_loaded",
                 report.campaign,
                 acting_user=acting_user,
-                data={"created": report.created, "updated": report.updated},
+                data={
+                    "created": report.created,
+                    "updated": report.updated,
+                    "changes": {k: v for k, v in report.changes.items() if v},
+                },
             )
     return report
 
 
-def _check_may_load(spec: CampaignSpec, acting_user) -> None:
-    """A named user must organize the campaign's unit; each unit change is checked again."""
+def _check_may_load(data: dict, acting_user) -> None:
+    """A named user must organize the campaign's unit; each unit change is checked again.
+
+    Checked before the spec is validated, whose messages would tell an outsider
+    what the database holds (units, another campaign's targets).
+    """
     if is_superuser(acting_user):
         return
-    organizer = Unit.objects.filter(code=spec.organizer).first()
-    existing = Campaign.objects.select_related("organizer").filter(code=spec.code).first()
+    code, organizer_code = (_raw_text(data.get(key)) for key in ("code", "organizer"))
+    organizer = Unit.objects.filter(code=organizer_code).first()
+    existing = Campaign.objects.select_related("organizer").filter(code=code).first()
     # Both the new organizer and, for a campaign that exists, its current one must be reached:
     # otherwise a spec reusing a code would hand another level's campaign over.
     units = [organizer, existing.organizer if existing else None]
@@ -74,8 +125,12 @@ def _check_may_load(spec: CampaignSpec, acting_user) -> None:
         reaches(acting_user, unit, {Role.ORGANIZER}) for unit in units if unit
     ):
         raise PermissionDenied(
-            _("Only an organizer of %(unit)s may load this campaign.") % {"unit": spec.organizer}
+            _("Only an organizer of %(unit)s may load this campaign.") % {"unit": organizer_code}
         )
+
+
+def _raw_text(value) -> str:
+    return value.strip() if isinstance(value, str) else ""
 
 
 class _UnitIndex(dict):
@@ -84,17 +139,19 @@ class _UnitIndex(dict):
         self.created: list[str] = []
         self.updated: list[str] = []
 
+    def mark_updated(self, code: str) -> None:
+        if code not in self.created and code not in self.updated:
+            self.updated.append(code)
+
 
 def _apply_units(spec: CampaignSpec, acting_user) -> _UnitIndex:
-    index = _UnitIndex()
-    codes = {u.code for u in spec.units} | {u.parent for u in spec.units if u.parent}
-    existing = {u.code: u for u in Unit.objects.filter(code__in=codes)}
-    pending = list(spec.units)
-    while pending:  # parents before children, whatever the order in the file
-        ready = [u for u in pending if not u.parent or u.parent not in {p.code for p in pending}]
-        for item in ready:
-            parent = index.get(item.parent) or existing.get(item.parent)
-            unit = existing.get(item.code)
+    """Parents first; a unit dropping below its children's present level waits for them."""
+    index, waiting = _UnitIndex(), []
+    for item in _parents_first(spec.units):
+        with _at(spec, item):
+            # Read afresh: moving a unit above rewrites the paths below it.
+            parent = Unit.objects.get(code=item.parent) if item.parent else None
+            unit = Unit.objects.filter(code=item.code).first()
             if unit is None:
                 unit = do_create_unit(
                     code=item.code,
@@ -105,18 +162,59 @@ def _apply_units(spec: CampaignSpec, acting_user) -> _UnitIndex:
                     acting_user=acting_user,
                 )
                 index.created.append(item.code)
-            elif do_update_unit(
-                unit,
-                name=item.name,
-                level=item.level,
-                kind=item.kind,
-                parent=parent,
-                acting_user=acting_user,
-            ):
-                index.updated.append(item.code)
+            else:
+                level = _level_now(unit, item.level)
+                if level != item.level:
+                    waiting.append(item)
+                changes = {"name": item.name, "level": level, "kind": item.kind, "parent": parent}
+                if do_update_unit(unit, acting_user=acting_user, **changes):
+                    index.mark_updated(item.code)
             index[item.code] = unit
-        pending = [u for u in pending if u not in ready]
+    for item in sorted(waiting, key=lambda u: -index[u.code].depth):  # deepest first
+        with _at(spec, item):
+            unit = Unit.objects.get(code=item.code)
+            if do_update_unit(unit, level=item.level, acting_user=acting_user):
+                index.mark_updated(item.code)
+            index[item.code] = unit
     return index
+
+
+def _parents_first(units: list[UnitSpec]) -> list[UnitSpec]:
+    ordered, pending = [], list(units)
+    while pending:  # the spec was checked for loops, so each round places some
+        codes = {u.code for u in pending}
+        ready = [u for u in pending if not u.parent or u.parent not in codes]
+        ordered += ready
+        pending = [u for u in pending if u not in ready]
+    return ordered
+
+
+def _level_now(unit: Unit, level: str) -> str:
+    try:
+        check_level_over(level, unit)
+    except ValidationError:
+        return unit.level  # its children are lowered first; see _apply_units
+    return level
+
+
+@contextmanager
+def _at(spec: CampaignSpec, item: UnitSpec):
+    """A unit action refusing a checked spec still names the spec's field."""
+    try:
+        yield
+    except ValidationError as exc:
+        path = f"units[{spec.units.index(item)}]"
+        raise SpecError(
+            [
+                f"{path}.{name}: {message}" if name != NON_FIELD_ERRORS else f"{path}: {message}"
+                for name, messages in _by_field(exc).items()
+                for message in messages
+            ]
+        ) from exc
+
+
+def _by_field(exc: ValidationError) -> dict[str, list[str]]:
+    return exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
 
 
 def _apply_campaign(spec: CampaignSpec, organizer: Unit) -> LoadReport:
@@ -124,10 +222,15 @@ def _apply_campaign(spec: CampaignSpec, organizer: Unit) -> LoadReport:
     campaign = Campaign.objects.filter(code=spec.code).first()
     if campaign is None:
         campaign = Campaign.objects.create(code=spec.code, **values)
-        return LoadReport(campaign, created=[f"campaign {spec.code}"])
+        report = LoadReport(campaign, created=[f"campaign {spec.code}"])
+        report.changes["campaign"] = {k: [None, _audited(v)] for k, v in values.items()}
+        return report
     report = LoadReport(campaign)
     changed = [k for k, v in values.items() if getattr(campaign, k) != v]
     if changed:
+        report.changes["campaign"] = {
+            k: [_audited(getattr(campaign, k)), _audited(values[k])] for k in changed
+        }
         for key in changed:
             setattr(campaign, key, values[key])
         campaign.save()
@@ -135,18 +238,30 @@ def _apply_campaign(spec: CampaignSpec, organizer: Unit) -> LoadReport:
     return report
 
 
+def _audited(value):
+    """Units by code; a scheme as JSON text, since audit data refuses floats."""
+    if isinstance(value, Unit):
+        return value.code
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
 def _apply_targets(spec: CampaignSpec, report: LoadReport, units: dict) -> None:
     campaign = report.campaign
     existing = {t.unit.code: t for t in campaign.targets.select_related("unit")}
     for item in spec.targets:
         target = existing.pop(item.unit, None)
+        values = {"group": item.group, "exempt": item.exempt}
         if target is None:
             unit = units.get(item.unit) or Unit.objects.get(code=item.unit)
-            Target.objects.create(
-                campaign=campaign, unit=unit, group=item.group, exempt=item.exempt
-            )
+            Target.objects.create(campaign=campaign, unit=unit, **values)
             report.created.append(f"target {item.unit}")
-        elif (target.group, target.exempt) != (item.group, item.exempt):
+            report.changes["targets"][item.unit] = {k: [None, v] for k, v in values.items()}
+            continue
+        changed = _changed(target, values)
+        if changed:
+            report.changes["targets"][item.unit] = changed
             target.group, target.exempt = item.group, item.exempt
             target.save(update_fields=["group", "exempt"])
             report.updated.append(f"target {item.unit}")
@@ -157,16 +272,26 @@ def _apply_targets(spec: CampaignSpec, report: LoadReport, units: dict) -> None:
 def _apply_phases(spec: CampaignSpec, report: LoadReport) -> None:
     existing = {p.kind: p for p in report.campaign.phases.all()}
     for item in spec.phases:
-        phase = existing.get(item.kind)
+        phase = existing.pop(item.kind, None)
         values = {"name": item.name, "start": item.start, "end": item.end}
         if phase is None:
             Phase.objects.create(campaign=report.campaign, kind=item.kind, **values)
             report.created.append(f"phase {item.kind}")
-        elif any(getattr(phase, k) != v for k, v in values.items()):
+            report.changes["phases"][item.kind] = {k: [None, v] for k, v in values.items()}
+            continue
+        changed = _changed(phase, values)
+        if changed:
+            report.changes["phases"][item.kind] = changed
             for key, value in values.items():
                 setattr(phase, key, value)
             phase.save()
             report.updated.append(f"phase {item.kind}")
+    # Like targets: a phase the spec leaves out stays (its dates were checked with the spec's).
+    report.kept_phases = sorted(existing, key=PhaseKind.order_of)
+
+
+def _changed(obj, values: dict) -> dict[str, list]:
+    return {k: [getattr(obj, k), v] for k, v in values.items() if getattr(obj, k) != v}
 
 
 def do_request_transition(

@@ -26,9 +26,7 @@ def build_dashboard(access: CampaignAccess, today: date) -> dict:
         "groups": groups,
         "target_count": len(targets),
         # Whoever decides a transition sees the phase's reports and open items beside it.
-        "pending": [
-            (r, access.can_decide(r), checklists[r.target_id]) for r in pending
-        ],
+        "pending": [(r, access.can_decide(r), checklists[r.target_id]) for r in pending],
         "overdue": {
             "items": overdue_count(access, today),
             "questions": overdue_question_count(access),

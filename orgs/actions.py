@@ -33,6 +33,17 @@ def check_level_under(level: str, parent: Unit | None) -> None:
         )
 
 
+def check_level_over(level: str, unit: Unit) -> None:
+    """Re-levelling a unit may not put it below the highest level among its children."""
+    levels = unit.children.order_by().values_list("level", flat=True).distinct()
+    highest = min(levels, key=LEVEL_RANK.__getitem__, default=None)
+    if highest is not None and LEVEL_RANK[level] > LEVEL_RANK[highest]:
+        raise ValidationError(
+            _("A %(level)s unit cannot have a %(child)s unit below it.")
+            % {"level": level, "child": highest}
+        )
+
+
 def _unit_fields(unit: Unit) -> dict:
     return {
         "name": unit.name,
@@ -70,6 +81,8 @@ def do_update_unit(unit: Unit, *, acting_user, **changes) -> list[str]:
     ):
         raise PermissionDenied(_("You may not change this unit."))
     check_level_under(wanted.get("level", unit.level), new_parent)
+    if "level" in wanted:
+        check_level_over(wanted["level"], unit)
     if "parent" in wanted and new_parent and new_parent.path.startswith(unit.path):
         raise ValidationError(_("A unit cannot be moved below itself."))
     before = _unit_fields(unit)

@@ -108,7 +108,7 @@ def small_spec(code: str = "c-2026", year: int = 2026, **overrides) -> dict:
 
 
 def make_campaign(**overrides) -> Campaign:
-    return do_load_campaign_spec(small_spec(**overrides), acting_user=None).campaign
+    return do_load_campaign_spec(small_spec(**overrides), acting_user=OPERATOR).campaign
 
 
 class Cast:

@@ -11,6 +11,7 @@ from audit.models import Event
 from campaigns.actions import do_load_campaign_spec
 from campaigns.models import Campaign, Phase, Target
 from campaigns.spec import SpecError
+from orgs.access import OPERATOR
 from orgs.models import Unit
 from pingyi.testing import small_spec
 
@@ -76,7 +77,7 @@ def test_a_three_level_spec_loads_and_a_second_load_changes_nothing(tmp_path, ca
 def test_units_may_be_listed_children_first():
     spec = three_level_spec()
     spec["units"].reverse()
-    do_load_campaign_spec(spec, acting_user=None)
+    do_load_campaign_spec(spec, acting_user=OPERATOR)
     assert Unit.objects.get(code="city-0-k0").parent.code == "city-0"
 
 
@@ -93,7 +94,7 @@ def test_an_unknown_target_unit_is_named(english):
     spec = small_spec()
     spec["targets"].append({"unit": "xa-kj", "group": "县局"})
     with pytest.raises(SpecError) as caught:
-        do_load_campaign_spec(spec, acting_user=None)
+        do_load_campaign_spec(spec, acting_user=OPERATOR)
     assert "targets[3].unit: unknown unit 'xa-kj'" in caught.value.errors
     assert not Campaign.objects.exists() and not Unit.objects.exists()
 
@@ -105,7 +106,7 @@ def test_every_problem_is_reported_at_once(english):
     spec["phases"][2]["kind"] = "party"
     spec["units"][0]["level"] = "planet"
     with pytest.raises(SpecError) as caught:
-        do_load_campaign_spec(spec, acting_user=None)
+        do_load_campaign_spec(spec, acting_user=OPERATOR)
     fields = {error.split(":")[0] for error in caught.value.errors}
     assert {"year", "organizer", "phases[1].start", "phases[2].kind", "units[0].level"} <= fields
 
@@ -113,7 +114,7 @@ def test_every_problem_is_reported_at_once(english):
 def test_targets_must_lie_below_the_organizer(english):
     spec = small_spec(organizer="county-a")
     with pytest.raises(SpecError) as caught:
-        do_load_campaign_spec(spec, acting_user=None)
+        do_load_campaign_spec(spec, acting_user=OPERATOR)
     assert any(e.startswith("targets[1].unit:") for e in caught.value.errors)
 
 
@@ -121,7 +122,7 @@ def test_overlapping_phases_are_rejected(english):
     spec = small_spec()
     spec["phases"][1]["start"] = date(2026, 7, 1)
     with pytest.raises(SpecError) as caught:
-        do_load_campaign_spec(spec, acting_user=None)
+        do_load_campaign_spec(spec, acting_user=OPERATOR)
     assert any(e.startswith("phases[1].start:") for e in caught.value.errors)
 
 
@@ -130,7 +131,7 @@ def test_a_parent_loop_is_rejected(english):
     spec["units"][0]["parent"] = "county-a"
     spec["units"][0]["level"] = "county"
     with pytest.raises(SpecError) as caught:
-        do_load_campaign_spec(spec, acting_user=None)
+        do_load_campaign_spec(spec, acting_user=OPERATOR)
     assert any("loops back" in e for e in caught.value.errors)
 
 
@@ -142,7 +143,7 @@ def test_a_parent_loop_is_rejected(english):
     ],
 )
 def test_the_scheme_is_stored_as_a_preset_or_a_mapping(scheme, stored):
-    campaign = do_load_campaign_spec(small_spec(scheme=scheme), acting_user=None).campaign
+    campaign = do_load_campaign_spec(small_spec(scheme=scheme), acting_user=OPERATOR).campaign
     assert campaign.scheme == stored
 
 
@@ -156,17 +157,17 @@ def test_a_scheme_file_is_read_relative_to_the_spec(tmp_path):
 @pytest.mark.parametrize("scheme", [["a", "b"], "", None, "preset:"])
 def test_a_scheme_that_is_not_a_mapping_is_rejected(scheme, english):
     with pytest.raises(SpecError) as caught:
-        do_load_campaign_spec(small_spec(scheme=scheme), acting_user=None)
+        do_load_campaign_spec(small_spec(scheme=scheme), acting_user=OPERATOR)
     assert any(e.startswith("scheme:") for e in caught.value.errors)
     assert not Unit.objects.exists()
 
 
 def test_a_changed_spec_updates_by_code_and_records_what_changed():
-    do_load_campaign_spec(small_spec(), acting_user=None)
+    do_load_campaign_spec(small_spec(), acting_user=OPERATOR)
     spec = small_spec(name="改名后的活动")
     spec["targets"][0]["group"] = "A组"
     spec["phases"][0]["end"] = date(2026, 7, 9)
-    report = do_load_campaign_spec(spec, acting_user=None)
+    report = do_load_campaign_spec(spec, acting_user=OPERATOR)
     assert set(report.updated) == {"campaign c-2026 (name)", "target county-a", "phase mobilize"}
     assert Campaign.objects.get().name == "改名后的活动"
     event = Event.objects.filter(action="campaign.spec_loaded").last()
@@ -174,10 +175,10 @@ def test_a_changed_spec_updates_by_code_and_records_what_changed():
 
 
 def test_targets_missing_from_a_reloaded_spec_are_kept():
-    do_load_campaign_spec(small_spec(), acting_user=None)
+    do_load_campaign_spec(small_spec(), acting_user=OPERATOR)
     spec = small_spec()
     spec["targets"] = spec["targets"][:1]
-    report = do_load_campaign_spec(spec, acting_user=None)
+    report = do_load_campaign_spec(spec, acting_user=OPERATOR)
     assert report.kept == ["county-b", "county-c"]
     assert Target.objects.count() == 3
 
@@ -239,7 +240,7 @@ def test_an_organizer_elsewhere_cannot_take_over_a_campaign_by_its_code(cast):
             "units": [rival_city, rival_county],
             "targets": [{"unit": "c2-k", "group": "县局"}],
         },
-        acting_user=None,
+        acting_user=OPERATOR,
     )
     from orgs.models import Role
     from pingyi.testing import make_user

@@ -182,9 +182,9 @@ def test_an_organizer_between_the_campaign_and_the_target_does_not_decide(cast):
 
 def test_the_requester_is_not_offered_a_decision_on_its_own_request(cast, login):
     # given a county organizer who is also organizer at the city (two grants)
+    from orgs.access import OPERATOR
     from orgs.actions import do_grant_role
     from orgs.models import Role
-    from orgs.access import OPERATOR
 
     do_grant_role(cast.organizer, cast.units["county-a"], Role.ORGANIZER, acting_user=OPERATOR)
     request = _request(cast, user=cast.organizer)

@@ -60,3 +60,14 @@ def test_an_unchanged_update_writes_no_event():
     before = Event.objects.count()
     assert do_update_unit(unit, name=unit.name, acting_user=OPERATOR) == []
     assert Event.objects.count() == before
+
+
+def test_a_unit_cannot_be_relevelled_below_its_children():
+    province = make_unit("prov")
+    city = make_unit("city", parent=province)
+    make_unit("county", parent=city)
+    make_unit("station", parent=city, level="township")
+    with pytest.raises(ValidationError):
+        do_update_unit(city, level="township", acting_user=OPERATOR)
+    assert Unit.objects.get(code="city").level == "city"
+    assert do_update_unit(city, level="county", acting_user=OPERATOR) == ["level"]

@@ -1,5 +1,6 @@
 """A secret key generated once per data directory for local use."""
 
+import contextlib
 import os
 import secrets
 import tempfile
@@ -24,9 +25,7 @@ def _create(path: Path) -> None:
     try:
         with os.fdopen(handle, "w") as stream:  # mkstemp makes it 0600
             stream.write(secrets.token_urlsafe(50))
-        try:
+        with contextlib.suppress(FileExistsError):  # another process won: use its key
             os.link(temporary, path)
-        except FileExistsError:
-            pass
     finally:
         os.unlink(temporary)

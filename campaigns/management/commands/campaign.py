@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -33,12 +33,16 @@ class Command(BaseCommand):
             raise CommandError(
                 _("The spec was rejected; nothing was written:\n") + str(exc)
             ) from exc
+        except ValidationError as exc:  # refused while writing: the transaction rolled back
+            raise CommandError(
+                _("The spec was rejected; nothing was written:\n") + "\n".join(exc.messages)
+            ) from exc
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from exc
 
     def handle_load(self, user, *, spec: Path, **options):
         data = read_spec_file(spec)
-        report = do_load_campaign_spec(data, acting_user=user, base_dir=spec.parent)
+        report = do_load_campaign_spec(data, acting_user=user or OPERATOR, base_dir=spec.parent)
         if not report.changed:
             self.stdout.write(
                 _("No changes: %(code)s already matches the spec.") % {"code": report.campaign.code}
@@ -51,6 +55,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("Targets not in the spec were kept: %(codes)s")
                 % {"codes": ", ".join(report.kept)}
+            )
+        if report.kept_phases:
+            self.stdout.write(
+                _("Phases not in the spec were kept: %(kinds)s")
+                % {"kinds": ", ".join(report.kept_phases)}
             )
 
     def handle_list(self, user, **options):
