@@ -62,7 +62,9 @@ def campaign_detail(request, code: str):
         "year": campaign.year,
         "organizer": campaign.organizer.code,
         "current_phase": current.kind if current else None,
-        "phases": [PhaseOut.from_orm(p) for p in campaign.ordered_phases()],
+        "phases": [
+            PhaseOut.model_validate(p, from_attributes=True) for p in campaign.ordered_phases()
+        ],
         "targets": [
             TargetOut(
                 unit=t.unit.code, name=t.unit.name, group=t.group, exempt=t.exempt, stage=t.stage
