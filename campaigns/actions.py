@@ -218,7 +218,13 @@ def _by_field(exc: ValidationError) -> dict[str, list[str]]:
 
 
 def _apply_campaign(spec: CampaignSpec, organizer: Unit) -> LoadReport:
-    values = {"name": spec.name, "year": spec.year, "organizer": organizer, "scheme": spec.scheme}
+    values = {
+        "name": spec.name,
+        "year": spec.year,
+        "organizer": organizer,
+        "scheme": spec.scheme,
+        "series": spec.series,
+    }
     campaign = Campaign.objects.filter(code=spec.code).first()
     if campaign is None:
         campaign = Campaign.objects.create(code=spec.code, **values)

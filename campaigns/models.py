@@ -35,6 +35,8 @@ class Campaign(models.Model):
     )
     # Validated mapping, or {"preset": NAME}; the scoring app interprets it.
     scheme = models.JSONField(_("scheme"), default=dict)
+    # Campaigns of one series in successive years are compared for the two-year outcome rules.
+    series = models.CharField(_("series"), max_length=50, blank=True)
 
     class Meta:
         ordering = ["-year", "code"]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign, Phase, PhaseKind, Target
 from orgs.actions import LEVEL_RANK
 from orgs.models import CODE_PATTERN, Level, Unit
+from scoring.schemes import SchemeError, parse_scheme
 
 _CODE = re.compile(CODE_PATTERN)
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -36,6 +37,7 @@ UNIT_KIND_LENGTH = _max_length(Unit, "kind")
 CAMPAIGN_NAME_LENGTH = _max_length(Campaign, "name")
 GROUP_LENGTH = _max_length(Target, "group")
 PHASE_NAME_LENGTH = _max_length(Phase, "name")
+SERIES_LENGTH = _max_length(Campaign, "series")
 # Values checked against a fixed list afterwards; the bound only keeps messages short.
 CHOICE_LENGTH = 20
 
@@ -78,6 +80,7 @@ class CampaignSpec:
     year: int
     organizer: str
     scheme: dict
+    series: str = ""
     units: list[UnitSpec] = field(default_factory=list)
     targets: list[TargetSpec] = field(default_factory=list)
     phases: list[PhaseSpec] = field(default_factory=list)
@@ -234,7 +237,9 @@ class _Checker:
         return value
 
 
-SPEC_KEYS = frozenset({"code", "name", "year", "organizer", "scheme", "units", "targets", "phases"})
+SPEC_KEYS = frozenset(
+    {"code", "name", "year", "organizer", "scheme", "series", "units", "targets", "phases"}
+)
 
 
 def parse_spec(
@@ -263,6 +268,7 @@ def parse_spec(
         year=_year(check, data.get("year")),
         organizer=check.code(data, "organizer", "") or "",
         scheme=_scheme(check, data.get("scheme"), base_dir),
+        series=check.text(data, "series", "", max_length=SERIES_LENGTH, required=False),
     )
     spec.units = _units(check, data, known_unit)
     tree = _Tree(check, spec.units, known_unit, known_children)
@@ -288,12 +294,23 @@ def _year(check: _Checker, value: Any) -> int:
 
 
 def _scheme(check: _Checker, value: Any, base_dir: Path | None) -> dict:
+    scheme = _scheme_mapping(check, value, base_dir)
+    if scheme:
+        try:
+            parse_scheme(scheme, path="scheme")
+        except SchemeError as exc:
+            check.errors.extend(exc.errors)
+    return scheme
+
+
+def _scheme_mapping(check: _Checker, value: Any, base_dir: Path | None) -> dict:
     if isinstance(value, dict):
         return _storable(check, value)
     if isinstance(value, str) and value.startswith(PRESET_PREFIX):
         name = value[len(PRESET_PREFIX) :].strip()
         if not name:
             check.fail("scheme", _("name the preset, as in preset:tiered-70-30"))
+            return {}
         return {"preset": name}
     if isinstance(value, str) and value.strip():
         return _storable(check, _scheme_file(check, Path(value.strip()), base_dir))

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "rectification",
     "complaints",
     "inspections",
+    "surveys",
+    "scoring",
     "django_tasks",
     "django_tasks_db",
 ]

@@ -15,6 +15,20 @@ from orgs.access import OPERATOR
 from orgs.models import Unit
 from pingyi.testing import small_spec
 
+ONE_QUESTION_SCHEME = {
+    "name": "一题满意度",
+    "components": [
+        {
+            "key": "survey",
+            "label": "满意度",
+            "weight": 100,
+            "source": "survey",
+            "tiers": [{"label": "满意", "value": 1}, {"label": "不满意", "value": 0}],
+        }
+    ],
+    "grades": {"bands": [{"label": "满意", "min": 60}, {"label": "不满意", "min": 0}]},
+}
+
 pytestmark = pytest.mark.django_db
 
 
@@ -33,7 +47,7 @@ def three_level_spec() -> dict:
         "name": "全省评议",
         "year": 2026,
         "organizer": "prov",
-        "scheme": {"name": "inline", "components": []},
+        "scheme": "preset:dongguan-2009",
         "units": units,
         "targets": [{"unit": c, "group": "市局"} for c in cities],
         "phases": [
@@ -139,7 +153,7 @@ def test_a_parent_loop_is_rejected(english):
     "scheme, stored",
     [
         ("preset:tiered-70-30", {"preset": "tiered-70-30"}),
-        ({"name": "70/30", "components": []}, {"name": "70/30", "components": []}),
+        (ONE_QUESTION_SCHEME, ONE_QUESTION_SCHEME),
     ],
 )
 def test_the_scheme_is_stored_as_a_preset_or_a_mapping(scheme, stored):
@@ -148,10 +162,26 @@ def test_the_scheme_is_stored_as_a_preset_or_a_mapping(scheme, stored):
 
 
 def test_a_scheme_file_is_read_relative_to_the_spec(tmp_path):
-    (tmp_path / "scheme.yaml").write_text("name: 文件方案\nprecision: 2\n", encoding="utf-8")
+    scheme = {**ONE_QUESTION_SCHEME, "name": "文件方案"}
+    (tmp_path / "scheme.yaml").write_text(yaml.safe_dump(scheme, allow_unicode=True), encoding="utf-8")
     path = _write(tmp_path, small_spec(scheme="scheme.yaml"))
     call_command("campaign", "load", str(path))
-    assert Campaign.objects.get().scheme == {"name": "文件方案", "precision": 2}
+    assert Campaign.objects.get().scheme == scheme
+
+
+def test_an_invalid_scheme_is_rejected_by_its_path_and_nothing_is_written(english):
+    scheme = {**ONE_QUESTION_SCHEME, "components": [{**ONE_QUESTION_SCHEME["components"][0], "weight": 0}]}
+    with pytest.raises(SpecError) as caught:
+        do_load_campaign_spec(small_spec(scheme=scheme), acting_user=OPERATOR)
+    assert any(e.startswith("scheme.components[0].weight:") for e in caught.value.errors)
+    assert not Unit.objects.exists()
+
+
+def test_an_unknown_preset_is_rejected(english):
+    with pytest.raises(SpecError) as caught:
+        do_load_campaign_spec(small_spec(scheme="preset:no-such"), acting_user=OPERATOR)
+    assert any(e.startswith("scheme") and "tiered-70-30" in e for e in caught.value.errors)
+    assert not Campaign.objects.exists()
 
 
 @pytest.mark.parametrize("scheme", [["a", "b"], "", None, "preset:"])

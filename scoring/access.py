@@ -1,0 +1,67 @@
+"""Who may do what with tallies, and who may read a run's scores.
+
+Scores of a run are sealed until both signatures: before that nobody reads
+them, only counts. After signing the organizing level's organizers, leaders
+and talliers read them; after publication everyone does.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from campaigns.access import CampaignAccess, get_campaign_for_user
+from campaigns.models import Campaign
+from orgs.access import is_superuser
+from orgs.models import Role
+from scoring.models import SignerRole, TallyRun
+
+RESULT_READERS = (Role.ORGANIZER, Role.LEADER, Role.TALLIER)
+
+
+def can_manage_tally(access: CampaignAccess) -> bool:
+    """Start runs, record violations and decide deductions and outcomes."""
+    return is_superuser(access.user) or access.has(Role.ORGANIZER)
+
+
+def can_record_deduction(access: CampaignAccess) -> bool:
+    return can_manage_tally(access) or access.has(Role.INSPECTOR)
+
+
+def signer_roles(access: CampaignAccess) -> list[str]:
+    """The signing roles this user holds for the campaign (a superuser holds none)."""
+    return [role for role in SignerRole.values if access.has(role)]
+
+
+def can_publish(access: CampaignAccess) -> bool:
+    return access.has(Role.LEADER)
+
+
+def can_read_scores(access: CampaignAccess | None, run: TallyRun) -> bool:
+    if run.is_published:
+        return True
+    if not run.is_signed or access is None:
+        return False
+    return is_superuser(access.user) or access.has(*RESULT_READERS)
+
+
+def get_run_for_user(user, code: str, number: int) -> tuple[CampaignAccess, TallyRun]:
+    access = get_campaign_for_user(user, code)
+    if not access.sees_all_targets and not is_superuser(user):
+        raise PermissionDenied(_("Only the organizing level follows the tally."))
+    run = access.campaign.tally_runs.filter(number=number).first()
+    if run is None:
+        raise Http404(_("No tally run #%(number)s.") % {"number": number})
+    return access, run
+
+
+def published_run(campaign: Campaign) -> TallyRun | None:
+    """The run whose results the public sees: the latest published one."""
+    return campaign.tally_runs.filter(published_at__isnull=False).order_by("-number").first()
+
+
+def get_published_campaign(code: str) -> tuple[Campaign, TallyRun]:
+    campaign = Campaign.objects.filter(code=code).first()
+    run = published_run(campaign) if campaign else None
+    if run is None:
+        raise Http404(_("No published results for %(code)s.") % {"code": code})
+    return campaign, run
