@@ -9,6 +9,7 @@ from inspections.demo import load_demo as load_inspections_demo
 from orgs.access import OPERATOR
 from rectification.actions import do_mark_overdue_items
 from rectification.demo import load_demo as load_rectification_demo
+from scoring.demo import load_demo as load_scoring_demo
 
 
 def load_all(year: int | None = None) -> list[DemoUser]:
@@ -18,6 +19,7 @@ def load_all(year: int | None = None) -> list[DemoUser]:
         load_rectification_demo(campaign, users)
         load_inspections_demo(campaign, users)
         load_complaints_demo(campaign, users)
+        load_scoring_demo(campaign, users)
         # Last: it marks what every app's demo left overdue, once.
         do_mark_overdue_items(acting_user=OPERATOR)
     return DEMO_USERS

@@ -21,6 +21,8 @@ urlpatterns = [
     path("complaints/", include("complaints.urls")),
     path("inspections/", include("inspections.urls")),
     path("rectification/", include("rectification.urls")),
+    path("tally/", include("scoring.urls")),
+    path("results/", include("scoring.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),

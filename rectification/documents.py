@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font
 
 from campaigns.models import Campaign, Target
 from orgs.models import Unit
+from pingyi.lib.spreadsheets import keep_as_text
 from rectification.models import ItemStatus, RectificationItem, ReportKind
 from rectification.queries import LATE, MISSING, ON_TIME, ReportCell
 
@@ -62,18 +63,6 @@ def ledger_row(item: RectificationItem, today: date) -> list:
     ]
 
 
-# A cell beginning with one of these is taken for a formula by openpyxl, and by a
-# spreadsheet when the cell is edited: 公式注入 from text the units typed in.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _keep_as_text(cell) -> None:
-    if isinstance(cell.value, str):
-        cell.data_type = "s"  # written as a string even when it looks like a formula
-        if cell.value.startswith(FORMULA_STARTS):
-            cell.quotePrefix = True  # and stays text when edited
-
-
 def ledger_workbook(items, *, title: str, today: date | None = None) -> bytes:
     """The ledger as XLSX, in Chinese whatever the page language: every unit's sheet lines up."""
     with translation.override("zh-hans"):
@@ -94,7 +83,7 @@ def _ledger_workbook(items, *, title: str, today: date) -> bytes:
         row = sheet.max_row
         sheet.cell(row=row, column=7).number_format = "yyyy-mm-dd"
         for cell in sheet[row]:
-            _keep_as_text(cell)
+            keep_as_text(cell)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "A2"
     book.properties.title = title

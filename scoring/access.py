@@ -29,11 +29,14 @@ def can_record_deduction(access: CampaignAccess) -> bool:
 
 def signer_roles(access: CampaignAccess) -> list[str]:
     """The signing roles this user holds for the campaign (a superuser holds none)."""
+    if is_superuser(access.user):
+        return []
     return [role for role in SignerRole.values if access.has(role)]
 
 
 def can_publish(access: CampaignAccess) -> bool:
-    return access.has(Role.LEADER)
+    """A leader of the campaign, by role: an administrator's rights do not approve results."""
+    return not is_superuser(access.user) and access.has(Role.LEADER)
 
 
 def can_read_scores(access: CampaignAccess | None, run: TallyRun) -> bool:
@@ -44,10 +47,16 @@ def can_read_scores(access: CampaignAccess | None, run: TallyRun) -> bool:
     return is_superuser(access.user) or access.has(*RESULT_READERS)
 
 
-def get_run_for_user(user, code: str, number: int) -> tuple[CampaignAccess, TallyRun]:
+def get_tally_access(user, code: str) -> CampaignAccess:
+    """The organizing level follows the tally; a unit's liaison does not."""
     access = get_campaign_for_user(user, code)
     if not access.sees_all_targets and not is_superuser(user):
         raise PermissionDenied(_("Only the organizing level follows the tally."))
+    return access
+
+
+def get_run_for_user(user, code: str, number: int) -> tuple[CampaignAccess, TallyRun]:
+    access = get_tally_access(user, code)
     run = access.campaign.tally_runs.filter(number=number).first()
     if run is None:
         raise Http404(_("No tally run #%(number)s.") % {"number": number})

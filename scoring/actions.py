@@ -264,7 +264,9 @@ def do_record_deduction(
     )
     keys = _leaf_keys(target.campaign)
     if component not in keys:
-        raise ValidationError({"component": _("Choose one of %(keys)s.") % {"keys": ", ".join(keys)}})
+        raise ValidationError(
+            {"component": _("Choose one of %(keys)s.") % {"keys": ", ".join(keys)}}
+        )
     points = _points(points, "points")
     if not Decimal(0) < points <= 100:
         raise ValidationError({"points": _("Points must be above 0 and at most 100.")})
@@ -291,7 +293,9 @@ def do_decide_deduction(
     deduction: Deduction, *, approved: bool, comment: str = "", acting_user
 ) -> DeductionDecision:
     access = CampaignAccess(acting_user, deduction.target.campaign)
-    _deny_unless(scoring_access.can_manage_tally(access), _("Only an organizer decides deductions."))
+    _deny_unless(
+        scoring_access.can_manage_tally(access), _("Only an organizer decides deductions.")
+    )
     if deduction.recorded_by_id == acting_user.pk:
         raise PermissionDenied(_("Someone other than the recorder decides a deduction."))
     with transaction.atomic():
@@ -325,7 +329,9 @@ def do_record_assessor_score(
     )
     keys = _leaf_keys(target.campaign, source="assessor")
     if component not in keys:
-        raise ValidationError({"component": _("Choose one of %(keys)s.") % {"keys": ", ".join(keys)}})
+        raise ValidationError(
+            {"component": _("Choose one of %(keys)s.") % {"keys": ", ".join(keys)}}
+        )
     score = _points(score, "score")
     if not Decimal(0) <= score <= 100:
         raise ValidationError({"score": _("A score lies between 0 and 100.")})

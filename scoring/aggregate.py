@@ -143,9 +143,9 @@ def _add_assessor_scores(campaign, inputs) -> list:
 
 
 def _add_deductions(campaign, inputs) -> list:
-    rows = Deduction.objects.filter(
-        target__campaign=campaign, decision__approved=True
-    ).values_list("pk", "target_id", "component", "points")
+    rows = Deduction.objects.filter(target__campaign=campaign, decision__approved=True).values_list(
+        "pk", "target_id", "component", "points"
+    )
     described = []
     for pk, target_id, component, points in rows:
         points = Decimal(points).quantize(CENT)
@@ -156,9 +156,9 @@ def _add_deductions(campaign, inputs) -> list:
 
 
 def _add_violations(campaign, inputs) -> list:
-    rows = Violation.objects.filter(
-        target__campaign=campaign, withdrawal__isnull=True
-    ).values_list("pk", "target_id", "rule")
+    rows = Violation.objects.filter(target__campaign=campaign, withdrawal__isnull=True).values_list(
+        "pk", "target_id", "rule"
+    )
     described = []
     for pk, target_id, rule in rows:
         inputs[target_id].violation = True

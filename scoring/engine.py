@@ -361,6 +361,10 @@ def _rank(members: list[_Scored]) -> dict[str, int | None]:
             first.setdefault(total, position)
         for s in block:
             ranks[s.input.target] = offset + first[s.total] + 1
+    # A violator still ranks last when its total cannot be computed.
+    unscored = [s for s in members if s.total is None and s.violation]
+    for s in unscored:
+        ranks[s.input.target] = len(clean) + len(violators) + 1
     return ranks
 
 

@@ -41,10 +41,12 @@ def live_tally(campaign: Campaign) -> LiveTally:
 
 
 def run_results(run: TallyRun) -> list[TallyResult]:
-    return list(run.results.select_related("target__unit").order_by("group", "rank", "target__unit__code"))
+    return list(
+        run.results.select_related("target__unit").order_by("group", "rank", "target__unit__code")
+    )
 
 
-def as_engine_result(row: TallyResult) -> TargetResult:
+def as_engine_result(row: TallyResult, precision: int) -> TargetResult:
     return TargetResult(
         target=row.target.unit.code,
         name=row.target.unit.name,
@@ -52,15 +54,11 @@ def as_engine_result(row: TallyResult) -> TargetResult:
         responses=row.responses,
         valid_votes=row.valid_votes,
         components={k: None if v is None else Decimal(v) for k, v in row.components.items()},
-        total=None if row.total is None else _rounded(row.total, run_precision(row.run)),
+        total=None if row.total is None else _rounded(row.total, precision),
         grade=row.grade or None,
         rank=row.rank,
         flags=list(row.flags),
     )
-
-
-def run_precision(run: TallyRun) -> int:
-    return parse_scheme(run.scheme).precision
 
 
 def _rounded(value: Decimal, precision: int) -> Decimal:
@@ -94,7 +92,9 @@ def compare_runs(old: TallyRun, new: TallyRun, *, with_scores: bool) -> list[Cha
         )
         if moved:
             changes.append(change)
-    changes.extend(Change(code, r.target.unit.name, (r.responses, None)) for code, r in before.items())
+    changes.extend(
+        Change(code, r.target.unit.name, (r.responses, None)) for code, r in before.items()
+    )
     return changes
 
 
@@ -113,17 +113,22 @@ def previous_year_run(campaign: Campaign) -> TallyRun | None:
 def outcome_suggestions(run: TallyRun) -> dict[str, list]:
     """Suggested outcomes per target code, from this run and last year's of the series."""
     scheme = parse_scheme(run.scheme)
-    results = [as_engine_result(r) for r in run_results(run)]
+    results = [as_engine_result(r, scheme.precision) for r in run_results(run)]
     previous_run = previous_year_run(run.campaign)
     previous = None
     if previous_run is not None:
-        previous = {r.target: r for r in (as_engine_result(x) for x in run_results(previous_run))}
+        precision = parse_scheme(previous_run.scheme).precision
+        previous = {
+            r.target.unit.code: as_engine_result(r, precision) for r in run_results(previous_run)
+        }
     return suggest_outcomes(scheme, results, previous)
 
 
 def outcome_decisions(run: TallyRun) -> dict[str, OutcomeDecision]:
     """The latest decision per target code."""
     latest = {}
-    for decision in run.outcome_decisions.select_related("target__unit", "decided_by").order_by("id"):
+    for decision in run.outcome_decisions.select_related("target__unit", "decided_by").order_by(
+        "id"
+    ):
         latest[decision.target.unit.code] = decision
     return latest

@@ -163,14 +163,19 @@ def test_the_scheme_is_stored_as_a_preset_or_a_mapping(scheme, stored):
 
 def test_a_scheme_file_is_read_relative_to_the_spec(tmp_path):
     scheme = {**ONE_QUESTION_SCHEME, "name": "文件方案"}
-    (tmp_path / "scheme.yaml").write_text(yaml.safe_dump(scheme, allow_unicode=True), encoding="utf-8")
+    (tmp_path / "scheme.yaml").write_text(
+        yaml.safe_dump(scheme, allow_unicode=True), encoding="utf-8"
+    )
     path = _write(tmp_path, small_spec(scheme="scheme.yaml"))
     call_command("campaign", "load", str(path))
     assert Campaign.objects.get().scheme == scheme
 
 
 def test_an_invalid_scheme_is_rejected_by_its_path_and_nothing_is_written(english):
-    scheme = {**ONE_QUESTION_SCHEME, "components": [{**ONE_QUESTION_SCHEME["components"][0], "weight": 0}]}
+    scheme = {
+        **ONE_QUESTION_SCHEME,
+        "components": [{**ONE_QUESTION_SCHEME["components"][0], "weight": 0}],
+    }
     with pytest.raises(SpecError) as caught:
         do_load_campaign_spec(small_spec(scheme=scheme), acting_user=OPERATOR)
     assert any(e.startswith("scheme.components[0].weight:") for e in caught.value.errors)

@@ -77,15 +77,15 @@ def test_score_sheet_sums_are_exact_to_the_cent(cast):
     a = cast.target("county-a")
     for score in ("0.10", "0.20", "99.99", "33.33"):
         _votes(a, {"": 1}, category="服务对象", score=Decimal(score))
-    assert _inputs(cast.campaign)["county-a"].score_sheets == {
-        "服务对象": (Decimal("133.62"), 4)
-    }
+    assert _inputs(cast.campaign)["county-a"].score_sheets == {"服务对象": (Decimal("133.62"), 4)}
 
 
 def test_the_latest_score_of_each_assessor_counts(cast):
     a = cast.target("county-a")
     for score in (12, 18):
-        do_record_assessor_score(a, "rectification", score, assessor="组长", acting_user=cast.organizer)
+        do_record_assessor_score(
+            a, "rectification", score, assessor="组长", acting_user=cast.organizer
+        )
     do_record_assessor_score(a, "rectification", 16, assessor="组员", acting_user=cast.organizer)
     assert _inputs(cast.campaign)["county-a"].assessor["rectification"] == (Decimal(34), 2)
 

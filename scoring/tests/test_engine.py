@@ -323,7 +323,7 @@ def test_a_violation_forces_the_violation_grade_and_the_last_rank():
         ("poor", D("50.00"), 2, "不满意", []),
         ("also", D("93.00"), 3, "不合格", ["violation"]),
         ("best", D("93.00"), 3, "不合格", ["violation"]),
-        ("gone", None, None, "不合格", ["incomplete", "violation"]),
+        ("gone", None, 5, "不合格", ["incomplete", "violation"]),  # still last
     ]
 
 

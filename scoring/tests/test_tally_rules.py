@@ -1,0 +1,133 @@
+"""Rules of the tally actions that no page shows on its own."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from campaigns.actions import do_load_campaign_spec
+from orgs.access import OPERATOR
+from pingyi.testing import make_user, small_spec
+from scoring.actions import (
+    do_decide_deduction,
+    do_decide_outcomes,
+    do_publish_tally_run,
+    do_record_deduction,
+    do_sign_tally_run,
+    do_start_tally_run,
+)
+from scoring.models import Deduction, OutcomeDecision, TallyRun, TallySignature
+from scoring.queries import outcome_suggestions
+from scoring.tests.factories import add_votes, complete_data, during_evaluation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def run(cast):
+    complete_data(cast)
+    with during_evaluation():
+        yield do_start_tally_run(cast.campaign, acting_user=cast.organizer)
+
+
+def test_a_superuser_cannot_fill_a_signature_or_approve_publication(cast, run):
+    admin = make_user("root")
+    admin.is_superuser = True
+    admin.save()
+    for role in ("organizer", "tallier"):
+        with pytest.raises(PermissionDenied):
+            do_sign_tally_run(run, role, acting_user=admin)
+    assert not TallySignature.objects.exists()
+    do_sign_tally_run(run, "organizer", acting_user=cast.organizer)
+    do_sign_tally_run(run, "tallier", acting_user=cast.tallier)
+    with pytest.raises(PermissionDenied):
+        do_publish_tally_run(run, acting_user=admin)
+    run.refresh_from_db()
+    assert not run.is_published
+
+
+def test_the_tally_does_not_open_before_the_evaluate_phase(cast):
+    with time_machine.travel(date(2026, 8, 31)), pytest.raises(ValidationError):
+        do_start_tally_run(cast.campaign, acting_user=cast.organizer)
+    assert not TallyRun.objects.exists()
+
+
+def test_only_the_newest_run_is_signed(cast, run):
+    with during_evaluation():
+        do_start_tally_run(cast.campaign, acting_user=cast.organizer)
+    with pytest.raises(ValidationError):
+        do_sign_tally_run(run, "organizer", acting_user=cast.organizer)
+    assert not TallySignature.objects.exists()
+
+
+def test_a_deduction_is_decided_by_someone_other_than_its_recorder(cast):
+    target = cast.target("county-a")
+    deduction = do_record_deduction(target, "survey", "1.5", "窗口无人", acting_user=cast.organizer)
+    with pytest.raises(PermissionDenied):
+        do_decide_deduction(deduction, approved=True, acting_user=cast.organizer)
+    with pytest.raises(ValidationError):
+        do_record_deduction(target, "inspection", 1, "分组不能扣分", acting_user=cast.organizer)
+    with pytest.raises(ValidationError):
+        do_record_deduction(target, "survey", "0.001", "太细", acting_user=cast.organizer)
+    with pytest.raises(PermissionDenied):
+        do_record_deduction(target, "survey", 1, "联络员不能扣分", acting_user=cast.liaison)
+    assert Deduction.objects.count() == 1
+
+
+def test_outcomes_need_a_signed_run_and_known_kinds(cast, run):
+    target = cast.target("county-a")
+    with pytest.raises(ValidationError):
+        do_decide_outcomes(run, target, ["commend"], acting_user=cast.organizer)
+    do_sign_tally_run(run, "organizer", acting_user=cast.organizer)
+    do_sign_tally_run(run, "tallier", acting_user=cast.tallier)
+    run.refresh_from_db()
+    with pytest.raises(ValidationError):
+        do_decide_outcomes(run, target, ["knighthood"], acting_user=cast.organizer)
+    decision = do_decide_outcomes(run, target, ["no_award", "commend"], acting_user=cast.organizer)
+    assert decision.outcomes == ["commend", "no_award"]
+    assert OutcomeDecision.objects.count() == 1
+
+
+def _signed_run(campaign, cast, votes: dict[str, dict[str, int]]):
+    for code, tiers in votes.items():
+        add_votes(campaign.targets.get(unit__code=code), tiers)
+    run = do_start_tally_run(campaign, acting_user=cast.organizer)
+    do_sign_tally_run(run, "organizer", acting_user=cast.organizer)
+    do_sign_tally_run(run, "tallier", acting_user=cast.tallier)
+    return run
+
+
+def test_two_years_running_are_matched_by_the_campaign_series(cast):
+    one_question = {
+        "name": "一题",
+        "components": [
+            {
+                "key": "survey",
+                "label": "满意度",
+                "weight": 100,
+                "source": "survey",
+                "tiers": [{"label": "满意", "value": 1}, {"label": "不满意", "value": 0}],
+            }
+        ],
+        "grades": {"bands": [{"label": "好", "min": 60}, {"label": "差", "min": 0}]},
+    }
+    votes = {"county-a": {"满意": 9, "不满意": 1}, "county-b": {"满意": 1, "不满意": 9}}
+    runs = {}
+    for year in (2025, 2026):
+        spec = small_spec(code=f"s-{year}", year=year, scheme=one_question, series="kj")
+        campaign = do_load_campaign_spec(spec, acting_user=OPERATOR).campaign
+        with time_machine.travel(date(year, 9, 5)):
+            runs[year] = _signed_run(campaign, cast, votes)
+    suggested = {
+        code: {o.kind for o in outcomes}
+        for code, outcomes in outcome_suggestions(runs[2026]).items()
+    }
+    assert {"commend", "recommend"} <= suggested["county-a"]
+    assert {"criticise", "accountability", "no_award"} <= suggested["county-b"]
+    first_year = {
+        code: {o.kind for o in outcomes}
+        for code, outcomes in outcome_suggestions(runs[2025]).items()
+    }
+    assert "recommend" not in first_year["county-a"]
+    assert "accountability" not in first_year["county-b"]
