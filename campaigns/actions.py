@@ -64,7 +64,21 @@ def _known_children(code: str) -> list[KnownUnit]:
 def _known_campaign(code: str) -> KnownCampaign:
     targets = Target.objects.filter(campaign__code=code).values_list("unit__code", flat=True)
     phases = Phase.objects.filter(campaign__code=code).values_list("kind", "name", "start", "end")
-    return KnownCampaign(list(targets), [PhaseSpec(*row) for row in phases])
+    campaign = Campaign.objects.filter(code=code).first()
+    in_use = campaign is not None and _holds_evaluation_data(campaign)
+    return KnownCampaign(
+        list(targets),
+        [PhaseSpec(*row) for row in phases],
+        scheme_in_use=campaign.scheme if in_use else None,
+    )
+
+
+def _holds_evaluation_data(campaign: Campaign) -> bool:
+    return (
+        campaign.responses.exists()
+        or campaign.assessor_scores.exists()
+        or campaign.tally_runs.exists()
+    )
 
 
 def do_load_campaign_spec(data: dict, *, acting_user, base_dir: Path | None = None) -> LoadReport:

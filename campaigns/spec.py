@@ -105,6 +105,8 @@ class KnownCampaign:
 
     targets: list[str] = field(default_factory=list)
     phases: list[PhaseSpec] = field(default_factory=list)
+    # The stored scheme, when evaluation data (responses, scores, tally runs) was counted under it.
+    scheme_in_use: dict | None = None
 
 
 class _SpecLoader(yaml.SafeLoader):
@@ -278,6 +280,14 @@ def parse_spec(
     if spec.organizer and organizer is None and not tree.exists(spec.organizer):
         check.fail("organizer", _("unknown unit '%(code)s'") % {"code": spec.organizer})
     kept = known_campaign(spec.code) if spec.code else KnownCampaign()
+    if kept.scheme_in_use is not None and spec.scheme and spec.scheme != kept.scheme_in_use:
+        check.fail(
+            "scheme",
+            _(
+                "cannot change once responses, scores or tally runs exist: they were "
+                "counted under the present scheme; start a new campaign instead"
+            ),
+        )
     spec.targets = _targets(check, data, tree, organizer)
     _check_kept_targets(check, spec.targets, kept.targets, tree, organizer)
     spec.phases = _phases(check, data, kept.phases)

@@ -67,13 +67,18 @@ def do_start_tally_run(campaign: Campaign, *, acting_user) -> TallyRun:
     )
     if not tally_open(campaign):
         raise ValidationError(_("The tally opens with the evaluate phase."))
-    scheme_data = resolved_scheme(campaign.scheme)
-    scheme = parse_scheme(scheme_data)
     with transaction.atomic():
-        # Lock the campaign row: two organizers starting at once get numbers 1 and 2.
-        Campaign.objects.select_for_update().get(pk=campaign.pk)
+        # Two organizers starting at once get numbers 1 and 2.
+        _lock(campaign)
+        scheme_data = resolved_scheme(campaign.scheme)
+        scheme = parse_scheme(scheme_data)
         collected = collect(campaign, scheme, scheme_data)
-        results = tally(scheme, collected.inputs)
+        try:
+            results = tally(scheme, collected.inputs)
+        except ValueError as exc:  # data the importers would have refused under this scheme
+            raise ValidationError(
+                _("The data do not fit the campaign's scheme: %(error)s") % {"error": exc}
+            ) from exc
         last = campaign.tally_runs.aggregate(n=Max("number"))["n"] or 0
         run = TallyRun.objects.create(
             campaign=campaign,
@@ -97,6 +102,21 @@ def do_start_tally_run(campaign: Campaign, *, acting_user) -> TallyRun:
             },
         )
     return run
+
+
+def _lock(campaign: Campaign) -> None:
+    """Serialise the campaign's tally work with imports and with each other.
+
+    Imports, starts, signatures, publication and the decisions that change a
+    tally's inputs take this lock, so a digest checked under it still holds
+    when the transaction commits.
+    """
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+
+
+def _current_digest(campaign: Campaign) -> str:
+    scheme_data = resolved_scheme(campaign.scheme)
+    return collect(campaign, parse_scheme(scheme_data), scheme_data).digest
 
 
 def _store_results(run: TallyRun, results, votes: dict) -> None:
@@ -127,11 +147,16 @@ def do_sign_tally_run(run: TallyRun, role: str, *, acting_user) -> TallySignatur
         _("Only the campaign's organizer and tallier sign, each in their own role."),
     )
     with transaction.atomic():
+        _lock(run.campaign)
         run = TallyRun.objects.select_for_update().get(pk=run.pk)
         _check_signable(run, acting_user, role)
-        signature = TallySignature.objects.create(
-            run=run, role=role, user=acting_user, signed_at=timezone.now()
-        )
+        try:
+            with transaction.atomic():
+                signature = TallySignature.objects.create(
+                    run=run, role=role, user=acting_user, signed_at=timezone.now()
+                )
+        except IntegrityError:  # a simultaneous signature in the same role landed first
+            raise ValidationError(_("This run already carries that signature.")) from None
         complete = run.signatures.count() == 2
         event = record_event(
             "scoring.tally_signed",
@@ -157,9 +182,7 @@ def _check_signable(run: TallyRun, user, role: str) -> None:
         raise ValidationError(_("This run already carries that signature."))
     if any(s.user_id == user.pk for s in signatures):
         raise ValidationError(_("The two signatures must come from two people."))
-    scheme_data = run.scheme
-    current = collect(run.campaign, parse_scheme(scheme_data), scheme_data).digest
-    if current != run.digest:
+    if _current_digest(run.campaign) != run.digest:
         raise ValidationError(
             _("The data changed after this run started; start a new run and sign that.")
         )
@@ -169,6 +192,7 @@ def do_publish_tally_run(run: TallyRun, *, acting_user) -> TallyRun:
     access = CampaignAccess(acting_user, run.campaign)
     _deny_unless(scoring_access.can_publish(access), _("A leader approves publication."))
     with transaction.atomic():
+        _lock(run.campaign)
         run = TallyRun.objects.select_for_update().get(pk=run.pk)
         if not run.is_signed:
             raise ValidationError(_("Only a run signed by both signers can be published."))
@@ -176,6 +200,10 @@ def do_publish_tally_run(run: TallyRun, *, acting_user) -> TallyRun:
             raise ValidationError(_("This run is already published."))
         if run.campaign.tally_runs.filter(number__gt=run.number, signed_at__isnull=False).exists():
             raise ValidationError(_("A newer signed run exists; publish that one."))
+        if _current_digest(run.campaign) != run.digest:
+            raise ValidationError(
+                _("The data changed after this run was signed; tally again, sign and publish that.")
+            )
         now = timezone.now()
         TallyRun.objects.filter(pk=run.pk).fill_in(published_at=now, published_by=acting_user)
         record_event(
@@ -197,6 +225,7 @@ def do_record_violation(target: Target, rule: str, evidence: str, *, acting_user
         raise ValidationError({"rule": _("Choose one of the eight prohibitions.")})
     evidence = _require_text(evidence, "evidence")
     with transaction.atomic():
+        _lock(target.campaign)
         violation = Violation.objects.create(
             target=target,
             rule=rule,
@@ -220,6 +249,7 @@ def do_withdraw_violation(violation: Violation, reason: str, *, acting_user) -> 
     )
     reason = _require_text(reason, "reason")
     with transaction.atomic():
+        _lock(violation.target.campaign)
         try:
             with transaction.atomic():
                 withdrawal = ViolationWithdrawal.objects.create(
@@ -299,6 +329,7 @@ def do_decide_deduction(
     if deduction.recorded_by_id == acting_user.pk:
         raise PermissionDenied(_("Someone other than the recorder decides a deduction."))
     with transaction.atomic():
+        _lock(deduction.target.campaign)
         try:
             with transaction.atomic():
                 decision = DeductionDecision.objects.create(
@@ -336,6 +367,7 @@ def do_record_assessor_score(
     if not Decimal(0) <= score <= 100:
         raise ValidationError({"score": _("A score lies between 0 and 100.")})
     with transaction.atomic():
+        _lock(target.campaign)
         row = AssessorScore.objects.create(
             campaign=target.campaign,
             target=target,
@@ -363,6 +395,8 @@ def do_decide_outcomes(
     _deny_unless(scoring_access.can_manage_tally(access), _("Only an organizer decides outcomes."))
     if not run.is_signed:
         raise ValidationError(_("Outcomes follow a run signed by both signers."))
+    if run.campaign.tally_runs.filter(number__gt=run.number, signed_at__isnull=False).exists():
+        raise ValidationError(_("A newer signed run exists; decide outcomes on that one."))
     if target.campaign_id != run.campaign_id:
         raise ValidationError(_("This target is not in the run's campaign."))
     unknown = sorted(set(outcomes) - set(OutcomeKind.values))

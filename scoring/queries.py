@@ -5,6 +5,8 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import F
+
 from campaigns.models import Campaign
 from scoring.aggregate import Collected, collect
 from scoring.engine import Scheme, TargetResult, tally
@@ -107,7 +109,8 @@ def previous_year_run(campaign: Campaign) -> TallyRun | None:
         campaign__year=campaign.year - 1,
         signed_at__isnull=False,
     )
-    return runs.order_by("-published_at", "-number").first()
+    # NULLS LAST: PostgreSQL would otherwise put unpublished runs first.
+    return runs.order_by(F("published_at").desc(nulls_last=True), "-number").first()
 
 
 def outcome_suggestions(run: TallyRun) -> dict[str, list]:

@@ -6,6 +6,7 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -224,6 +225,9 @@ def reject_deduction(request, code, pk):
     return _decide_deduction(request, code, pk, approved=False)
 
 
+OUTCOMES_PER_PAGE = 50
+
+
 # -- one run -----------------------------------------------------------------------------------
 
 
@@ -246,7 +250,7 @@ def run_detail(request, code, number):
         **_changes(access, run, readable),
     }
     if readable:
-        context.update(_scores(access, run))
+        context.update(_scores(access, run, request.GET.get("page")))
     return render(request, "scoring/run.html", context)
 
 
@@ -274,7 +278,7 @@ def _changes(access, run: TallyRun, readable: bool) -> dict:
     }
 
 
-def _scores(access, run: TallyRun) -> dict:
+def _scores(access, run: TallyRun, page_number) -> dict:
     sheet = run_sheet(run)
     components = sheet.scheme.all_components()
     rows = [
@@ -283,17 +287,20 @@ def _scores(access, run: TallyRun) -> dict:
     ]
     context = {"components": components, "score_rows": rows, "outcomes": []}
     if run.is_signed:
-        context["outcomes"] = _outcomes(access, run, sheet)
+        # One form per target: paged, so a campaign of thousands stays a light page.
+        page = Paginator(sheet.results, OUTCOMES_PER_PAGE).get_page(page_number)
+        context["outcomes"] = _outcomes(access, run, page.object_list)
+        context["page"] = page
     return context
 
 
-def _outcomes(access, run: TallyRun, sheet) -> list[dict]:
+def _outcomes(access, run: TallyRun, results) -> list[dict]:
     suggestions = outcome_suggestions(run)
     decisions = outcome_decisions(run)
     labels = dict(OutcomeKind.choices)
     may_decide = scoring_access.can_manage_tally(access)
     rows = []
-    for result in sheet.results:
+    for result in results:
         suggested = suggestions.get(result.target, [])
         decision = decisions.get(result.target)
         chosen = decision.outcomes if decision else [o.kind for o in suggested]

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
-from pingyi.lib.tables import TableError, checked, parse_decimal, read_rows
+from pingyi.lib.tables import TableError, checked, parse_decimal, read_rows, shown
 from scoring.engine import Scheme
 from scoring.schemes import SchemeError, parse_scheme
 from surveys.models import Channel, Response
@@ -105,7 +105,10 @@ class ResponseReader:
         self.category_set = frozenset(self.categories)
         self.zone = timezone.get_default_timezone()
         self.days: dict[date, datetime] = {}
+        self.today = today
         self.default_submitted = self._midnight(today)
+        # Scores the scheme has no score-sheet component for would be stored and never counted.
+        self.scores_count = scheme.survey_score_leaf() is not None
 
     def rows(self, path: Path | str) -> Iterator[tuple[int, dict]]:
         """(row number, Response field values) for each data row; raises on the first bad cell."""
@@ -176,6 +179,12 @@ class ResponseReader:
         return items or None
 
     def _score(self, row: int, text: str, items: dict[str, str] | None) -> Decimal | None:
+        if (text or items) and not self.scores_count:
+            raise TableError(
+                _("the scheme has no score-sheet component, so this score would not be counted"),
+                row=row,
+                column="score" if text else ITEM_PREFIX + next(iter(items)),
+            )
         if text:
             return checked(row, "score", lambda: parse_decimal(text, low=ZERO, high=FULL_MARKS))
         if not items:
@@ -201,10 +210,17 @@ class ResponseReader:
             day_of = datetime(year, month, day, hour, minute, second).date()
         except ValueError as exc:
             raise TableError(
-                _("'%(text)s' is not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM)") % {"text": text},
+                _("'%(text)s' is not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM)")
+                % {"text": shown(text)},
                 row=row,
                 column="submitted_at",
             ) from exc
+        if day_of > self.today:
+            raise TableError(
+                _("%(day)s is in the future") % {"day": day_of.isoformat()},
+                row=row,
+                column="submitted_at",
+            )
         return self._midnight(day_of)
 
     def _midnight(self, day: date) -> datetime:

@@ -190,7 +190,10 @@ def _xlsx_cells(path: Path) -> Iterator[tuple[int, list[str]]]:
     try:
         if not workbook.worksheets:
             return
-        sheet = workbook.worksheets[0]
+        sheet = workbook.active or workbook.worksheets[0]
+        # The stored <dimension> may be wrong (some programs write A1:B3 for any
+        # sheet), and read-only mode would stop there: read every row instead.
+        sheet.reset_dimensions()
         # Read-only sheets fill in missing rows, so the count matches the row numbers.
         for row, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield row, [cell_text(value) for value in values]
@@ -220,6 +223,11 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """A cell as quoted in a message: long enough to find, short enough to read."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _plain(number: Decimal) -> str:
     """Decimal text without an exponent: 1e-05 → "0.00001"."""
     return format(number, "f")
@@ -234,12 +242,12 @@ def parse_decimal(
 ) -> Decimal:
     """A plain decimal number (no exponent, no thousands separators), checked; ValueError says why."""
     if not NUMBER.fullmatch(text):
-        raise ValueError(_("'%(text)s' is not a number") % {"text": text})
+        raise ValueError(_("'%(text)s' is not a number") % {"text": shown(text)})
     # Counted on the text: Decimal's context would round a long number before we saw it.
     if len(text.partition(".")[2].rstrip("0")) > places:
         raise ValueError(
             _("%(number)s has more than %(places)s decimal places")
-            % {"number": text, "places": places}
+            % {"number": shown(text), "places": places}
         )
     number = Decimal(text)  # exact, whatever the length
     if (low is not None and number < low) or (high is not None and number > high):
@@ -247,7 +255,7 @@ def parse_decimal(
             message = _("%(number)s is below %(low)s")
         else:
             message = _("%(number)s is not between %(low)s and %(high)s")
-        raise ValueError(message % {"number": text, "low": low, "high": high})
+        raise ValueError(message % {"number": shown(text), "low": low, "high": high})
     return number if number else Decimal(0)  # no "-0"
 
 

@@ -177,3 +177,34 @@ def test_parse_decimal_accepts_plain_numbers(text, number):
 def test_parse_decimal_says_what_is_wrong(text, message, english):
     with pytest.raises(ValueError, match=message):
         parse_decimal(text, low=Decimal(0), high=Decimal(100))
+
+
+def _with_dimension(path, ref: str):
+    """Rewrite the sheet's stored <dimension>, as some spreadsheet programs get it wrong."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = re.sub(
+        rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), parts[sheet]
+    )
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+
+def test_xlsx_rows_beyond_a_wrong_stored_dimension_are_still_read(tmp_path):
+    path = write_xlsx(tmp_path, [["target", "tier"]] + [[f"u{i}", "满意"] for i in range(50)])
+    _with_dimension(path, "A1:B3")
+    rows = rows_of(path)
+    assert len(rows) == 50
+    assert rows[-1] == (51, {"target": "u49", "tier": "满意"})
+
+
+def test_a_long_bad_number_is_shortened_in_the_message(english):
+    with pytest.raises(ValueError) as caught:
+        parse_decimal("9" * 5000, low=Decimal(0), high=Decimal(100))
+    assert len(str(caught.value)) < 100
+    assert str(caught.value).startswith("9" * 40 + "… is not between 0 and 100")

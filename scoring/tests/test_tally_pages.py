@@ -310,3 +310,12 @@ def test_getting_a_change_url_changes_nothing(cast, login):
     with during_evaluation():
         assert login(cast.organizer).get(_url("start_run")).status_code == 405
     assert not TallyRun.objects.exists()
+
+
+def test_outcome_forms_are_paged(cast, login, signed_run, monkeypatch, english):
+    monkeypatch.setattr("scoring.views.OUTCOMES_PER_PAGE", 1)
+    client = login(cast.organizer)
+    first = client.get(_url("run", signed_run.number)).content.decode()
+    second = client.get(_url("run", signed_run.number) + "?page=2").content.decode()
+    assert first.count('name="outcomes"') == second.count('name="outcomes"') > 0
+    assert "Page 1 of 3" in first and "Page 2 of 3" in second

@@ -7,6 +7,8 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from campaigns.actions import do_load_campaign_spec
+from campaigns.models import Campaign
+from campaigns.spec import SpecError
 from orgs.access import OPERATOR
 from pingyi.testing import make_user, small_spec
 from scoring.actions import (
@@ -18,7 +20,7 @@ from scoring.actions import (
     do_start_tally_run,
 )
 from scoring.models import Deduction, OutcomeDecision, TallyRun, TallySignature
-from scoring.queries import outcome_suggestions
+from scoring.queries import outcome_suggestions, previous_year_run
 from scoring.tests.factories import add_votes, complete_data, during_evaluation
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +133,58 @@ def test_two_years_running_are_matched_by_the_campaign_series(cast):
     }
     assert "recommend" not in first_year["county-a"]
     assert "accountability" not in first_year["county-b"]
+
+
+def test_last_years_published_run_is_preferred_to_a_later_unpublished_one(cast):
+    spec = small_spec(code="s-2025", year=2025, series="kj")
+    last_year = do_load_campaign_spec(spec, acting_user=OPERATOR).campaign
+    this_year = do_load_campaign_spec(
+        small_spec(code="s-2026", series="kj"), acting_user=OPERATOR
+    ).campaign
+    with time_machine.travel(date(2025, 9, 5)):
+        published = _signed_run(last_year, cast, {"county-a": {"满意": 3}})
+        do_publish_tally_run(published, acting_user=cast.leader)
+        later = _signed_run(last_year, cast, {"county-a": {"不满意": 3}})
+    assert later.number > published.number
+    assert previous_year_run(this_year) == published
+
+
+DONGGUAN = {"preset": "dongguan-2009"}
+
+
+def test_the_scheme_cannot_change_once_data_are_counted(cast, english):
+    add_votes(cast.target("county-a"), {"满意": 1})
+    with pytest.raises(SpecError) as caught:
+        do_load_campaign_spec(small_spec(scheme="preset:dongguan-2009"), acting_user=OPERATOR)
+    assert any(e.startswith("scheme: cannot change") for e in caught.value.errors)
+    cast.campaign.refresh_from_db()
+    assert cast.campaign.scheme == {"preset": "tiered-70-30"}
+    # The same scheme reloads fine.
+    do_load_campaign_spec(small_spec(), acting_user=OPERATOR)
+
+
+def test_data_that_do_not_fit_the_scheme_refuse_a_run_instead_of_crashing(cast, english):
+    complete_data(cast)
+    Campaign.objects.filter(pk=cast.campaign.pk).update(scheme=DONGGUAN)  # behind the loader's back
+    cast.campaign.refresh_from_db()
+    with during_evaluation(), pytest.raises(ValidationError) as caught:
+        do_start_tally_run(cast.campaign, acting_user=cast.organizer)
+    assert "do not fit the campaign's scheme" in str(caught.value)
+    assert not TallyRun.objects.exists()
+
+
+def test_a_run_started_under_another_scheme_cannot_be_signed(cast, run):
+    Campaign.objects.filter(pk=cast.campaign.pk).update(scheme=DONGGUAN)
+    with pytest.raises(ValidationError):
+        do_sign_tally_run(run, "organizer", acting_user=cast.organizer)
+    assert not TallySignature.objects.exists()
+
+
+def test_a_signed_run_is_not_published_after_the_data_changed(cast, run):
+    do_sign_tally_run(run, "organizer", acting_user=cast.organizer)
+    do_sign_tally_run(run, "tallier", acting_user=cast.tallier)
+    add_votes(cast.target("county-a"), {"不满意": 5})
+    with pytest.raises(ValidationError):
+        do_publish_tally_run(run, acting_user=cast.leader)
+    run.refresh_from_db()
+    assert not run.is_published

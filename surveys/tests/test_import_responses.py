@@ -13,6 +13,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from audit.models import Event
+from campaigns.models import Campaign
 from orgs.access import OPERATOR
 from pingyi.lib.tables import TableError
 from pingyi.testing import make_campaign
@@ -39,6 +40,33 @@ CATEGORY_SCHEME = {
     ],
     "grades": {"bands": [{"label": "满意", "min": 60}, {"label": "不满意", "min": 0}]},
 }
+
+
+# The 70/30 tiers plus a score sheet, so that score and item.* columns count.
+SCORE_SHEET_SCHEME = {
+    "name": "等次加评分表",
+    "components": [
+        {
+            "key": "survey",
+            "label": "满意度",
+            "weight": 60,
+            "source": "survey",
+            "tiers": [
+                {"label": t, "value": v} for t, v in zip(TIERS, (0.9, 0.8, 0.7, 0.5), strict=True)
+            ]
+            + [{"label": "不了解", "excluded": True}],
+        },
+        {"key": "sheet", "label": "评分表", "weight": 40, "source": "survey_score"},
+    ],
+    "grades": {"bands": [{"label": "满意", "min": 80}, {"label": "不满意", "min": 0}]},
+}
+
+
+@pytest.fixture
+def score_sheets(cast):
+    """The cast's campaign under a scheme that counts score sheets (no data yet)."""
+    Campaign.objects.filter(pk=cast.campaign.pk).update(scheme=SCORE_SHEET_SCHEME)
+    cast.campaign.refresh_from_db()
 
 
 def write_csv(tmp_path: Path, rows: list[list], *, bom: bool = False, name="responses.csv"):
@@ -125,6 +153,7 @@ def test_csv_with_bom_reads_the_first_column_name(cast, tmp_path):
     assert Response.objects.get().tier == "满意"
 
 
+@pytest.mark.usefixtures("score_sheets")
 def test_xlsx_numbers_keep_their_exact_value(cast, tmp_path):
     path = write_xlsx(
         tmp_path,
@@ -145,6 +174,7 @@ def test_xlsx_numbers_keep_their_exact_value(cast, tmp_path):
     assert timezone.localtime(first.submitted_at).date().isoformat() == "2026-09-02"
 
 
+@pytest.mark.usefixtures("score_sheets")
 def test_item_scores_are_summed_into_the_score(cast, tmp_path):
     path = write_csv(
         tmp_path,
@@ -163,6 +193,7 @@ def test_item_scores_are_summed_into_the_score(cast, tmp_path):
     assert given.score == Decimal("72")
 
 
+@pytest.mark.usefixtures("score_sheets")
 def test_items_adding_up_to_more_than_100_are_refused(cast, tmp_path, english):
     path = write_csv(tmp_path, [["target", "item.a", "item.b"], ["county-a", "60", "50"]])
     assert refused(cast, path).startswith("row 2, column item.*: the item scores add up to 110")
@@ -286,6 +317,7 @@ def test_import_writes_one_audit_event_without_the_rows(cast, tmp_path):
         ([["target", "tier"]], "the file holds no data rows"),
     ],
 )
+@pytest.mark.usefixtures("score_sheets")
 def test_a_bad_cell_rejects_the_file(cast, tmp_path, english, rows, expected):
     assert expected in refused(cast, write_csv(tmp_path, rows))
 
@@ -400,6 +432,7 @@ def test_a_missing_file_is_a_command_error(cast, tmp_path):
         call_command("responses", "import", cast.campaign.code, str(tmp_path / "nope.csv"))
 
 
+@pytest.mark.usefixtures("score_sheets")
 def test_many_rows_are_written_in_few_inserts(cast, tmp_path):
     rows = [["target", "tier", "score"]] + [
         ["county-a" if i % 2 else "county-b", TIERS[i % 4], str(i % 101)] for i in range(12_000)
@@ -414,3 +447,22 @@ def test_many_rows_are_written_in_few_inserts(cast, tmp_path):
     # PostgreSQL: 3 inserts of 5,000; SQLite splits by its 999-parameter limit (~160).
     assert len(inserts) < 250
     assert len(queries.captured_queries) < 300
+
+
+def test_scores_are_refused_when_the_scheme_would_not_count_them(cast, tmp_path, english):
+    path = write_csv(
+        tmp_path,
+        [["target", "tier", "score"], ["county-a", "满意", ""], ["county-a", "满意", "80"]],
+    )
+    assert refused(cast, path).startswith(
+        "row 3, column score: the scheme has no score-sheet component"
+    )
+    items = write_csv(tmp_path, [["target", "tier", "item.attitude"], ["county-a", "满意", "30"]])
+    assert refused(cast, items).startswith("row 2, column item.attitude: the scheme has no")
+
+
+def test_a_submission_date_in_the_future_is_refused(cast, tmp_path, english):
+    path = write_csv(
+        tmp_path, [["target", "tier", "submitted_at"], ["county-a", "满意", "2099-01-01"]]
+    )
+    assert refused(cast, path).startswith("row 2, column submitted_at: 2099-01-01 is in the future")
