@@ -20,8 +20,8 @@ from campaigns.models import Campaign
 from pingyi.lib.spreadsheets import FORMULA_STARTS, keep_as_text
 from rectification.documents import XLSX_CONTENT_TYPE as XLSX_CONTENT_TYPE
 from scoring.engine import Scheme, TargetResult
-from scoring.models import TallyResult, TallyRun
-from scoring.queries import LiveTally, run_results
+from scoring.models import TallyRun
+from scoring.queries import LiveTally, as_engine_result, run_results
 from scoring.schemes import parse_scheme
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -50,25 +50,9 @@ def run_sheet(run: TallyRun) -> Sheet:
     """A sealed run's stored results; callers check can_read_scores first."""
     scheme = parse_scheme(run.scheme)
     rows = run_results(run)
-    results = sorted((_stored(row, scheme.precision) for row in rows), key=_order)
+    results = sorted((as_engine_result(row, scheme.precision) for row in rows), key=_order)
     votes = {row.target.unit.code: dict(row.votes) for row in rows}
     return Sheet(run.campaign, scheme, run.digest, results, votes, run)
-
-
-def _stored(row: TallyResult, precision: int) -> TargetResult:
-    quantum = Decimal(1).scaleb(-precision)
-    return TargetResult(
-        target=row.target.unit.code,
-        name=row.target.unit.name,
-        group=row.group,
-        responses=row.responses,
-        valid_votes=row.valid_votes,
-        components={k: None if v is None else Decimal(v) for k, v in row.components.items()},
-        total=None if row.total is None else row.total.quantize(quantum),
-        grade=row.grade or None,
-        rank=row.rank,
-        flags=list(row.flags),
-    )
 
 
 # -- JSON ------------------------------------------------------------------------------------

@@ -27,8 +27,11 @@ def during_evaluation():
     return time_machine.travel(EVALUATE_DAY, tick=False)
 
 
-def add_votes(target, tiers: dict[str, int], *, category: str = "") -> None:
-    """Imported tier votes, e.g. add_votes(target, {"优秀": 3, "不满意": 1})."""
+def add_votes(target, tiers: dict[str, int], *, category: str = "", score=None) -> None:
+    """Imported tier votes, e.g. add_votes(target, {"优秀": 3, "不满意": 1}).
+
+    A tier of "" with a score gives score-sheet answers.
+    """
     now = timezone.now()
     Response.objects.bulk_create(
         Response(
@@ -37,6 +40,7 @@ def add_votes(target, tiers: dict[str, int], *, category: str = "") -> None:
             channel=Channel.IMPORT,
             category=category,
             tier=tier,
+            score=score,
             submitted_at=now,
         )
         for tier, n in tiers.items()

@@ -17,24 +17,8 @@ from scoring.actions import (
 from scoring.aggregate import collect
 from scoring.queries import live_tally, resolved_scheme
 from scoring.schemes import parse_scheme
-from surveys.models import Channel, Response
-
-
-def _votes(target, tiers: dict[str, int], *, category: str = "", score=None) -> None:
-    now = timezone.now()
-    Response.objects.bulk_create(
-        Response(
-            campaign=target.campaign,
-            target=target,
-            channel=Channel.IMPORT,
-            category=category,
-            tier=tier,
-            score=score,
-            submitted_at=now,
-        )
-        for tier, n in tiers.items()
-        for _ in range(n)
-    )
+from scoring.tests.factories import add_votes
+from surveys.models import Response
 
 
 def _collect(campaign):
@@ -54,17 +38,17 @@ def _query_count(campaign) -> int:
 
 def test_collecting_inputs_costs_the_same_queries_for_ten_or_three_thousand_responses(cast):
     a, b = cast.target("county-a"), cast.target("county-b")
-    _votes(a, {"优秀": 5, "满意": 5})
+    add_votes(a, {"优秀": 5, "满意": 5})
     few = _query_count(cast.campaign)
-    _votes(a, {"优秀": 1500, "不满意": 500})
-    _votes(b, {"满意": 990, "不了解": 10})
+    add_votes(a, {"优秀": 1500, "不满意": 500})
+    add_votes(b, {"满意": 990, "不了解": 10})
     assert _query_count(cast.campaign) == few
     assert _inputs(cast.campaign)["county-a"].tier_counts[("", "优秀")] == 1505
 
 
 def test_excluded_responses_are_left_out_by_their_column(cast):
     a = cast.target("county-a")
-    _votes(a, {"优秀": 3, "不满意": 2})
+    add_votes(a, {"优秀": 3, "不满意": 2})
     excluded = Response.objects.filter(tier="不满意")
     assert excluded.fill_in(excluded_at=timezone.now()) == 2
     item = _inputs(cast.campaign)["county-a"]
@@ -76,7 +60,7 @@ def test_excluded_responses_are_left_out_by_their_column(cast):
 def test_score_sheet_sums_are_exact_to_the_cent(cast):
     a = cast.target("county-a")
     for score in ("0.10", "0.20", "99.99", "33.33"):
-        _votes(a, {"": 1}, category="服务对象", score=Decimal(score))
+        add_votes(a, {"": 1}, category="服务对象", score=Decimal(score))
     assert _inputs(cast.campaign)["county-a"].score_sheets == {"服务对象": (Decimal("133.62"), 4)}
 
 
@@ -108,10 +92,10 @@ def test_only_approved_deductions_and_standing_violations_count(cast):
 
 def test_equal_data_give_an_equal_digest_and_one_more_vote_changes_it(cast):
     a = cast.target("county-a")
-    _votes(a, {"优秀": 2, "满意": 1})
+    add_votes(a, {"优秀": 2, "满意": 1})
     first, second = _collect(cast.campaign).digest, _collect(cast.campaign).digest
     assert first == second and len(first) == 64
-    _votes(a, {"满意": 1})
+    add_votes(a, {"满意": 1})
     assert _collect(cast.campaign).digest != first
 
 
@@ -122,8 +106,8 @@ def test_a_run_keeps_the_preset_content_not_its_name(cast):
 
 
 @pytest.mark.parametrize("tier", ["不了解"])
-def test_excluded_tier_votes_are_counted_as_responses_but_not_valid_votes(cast, tier):
+def test_excluded_tier_votes_are_counted_as_responses_but_not_validadd_votes(cast, tier):
     a = cast.target("county-a")
-    _votes(a, {"满意": 4, tier: 6})
+    add_votes(a, {"满意": 4, tier: 6})
     result = {r.target: r for r in live_tally(cast.campaign).results}["county-a"]
     assert (result.responses, result.valid_votes) == (10, 4)
