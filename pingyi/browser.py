@@ -55,12 +55,16 @@ def _pingyi(env: dict, *args: str) -> None:
 
 
 @contextmanager
-def demo_server(data_dir: Path):
-    """Serve a freshly migrated demo database on 127.0.0.1; yields the base URL."""
+def demo_server(data_dir: Path, *, year: int | None = None):
+    """Serve a freshly migrated demo database on 127.0.0.1; yields the base URL.
+
+    `year` moves the demo campaign to another year (default: this one), e.g.
+    last year's, whose phases are all past whatever today's date.
+    """
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update({"PINGYI_DATA_DIR": str(data_dir), "DATABASE_URL": "", "DEBUG": "false"})
     _pingyi(env, "migrate", "--no-input", "-v", "0")
-    _pingyi(env, "demo")
+    _pingyi(env, "demo", *(["--year", str(year)] if year else []))
     _pingyi(env, "collectstatic", "--no-input", "-v", "0")
     port = _free_port()
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"

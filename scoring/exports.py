@@ -163,6 +163,13 @@ def results_csv(sheet: Sheet, *, bom: bool = True) -> str:
 # -- XLSX ------------------------------------------------------------------------------------
 
 
+def component_heading(component) -> str:
+    """A column heading; a group's says it is the subtotal of the columns after it."""
+    if component.is_leaf:
+        return component.label
+    return _("%(label)s (subtotal)") % {"label": component.label}
+
+
 def flag_label(flag: str) -> str:
     labels = {
         "low_sample": _("Too few responses"),
@@ -191,7 +198,7 @@ def _workbook(sheet: Sheet) -> bytes:
     ws.append([title])
     ws["A1"].font = Font(bold=True, size=14)
     votes_headers = [f"{tier}（票）" for tier in tiers]
-    points_headers = [c.label for c in components]
+    points_headers = [component_heading(c) for c in components]
     ws.append(["单位", "序列", *votes_headers, *points_headers, "综合得分", "等次", "排名", "备注"])
     for cell in (*ws[1], *ws[2]):
         keep_as_text(cell)

@@ -30,6 +30,7 @@ from scoring.aggregate import response_counts
 from scoring.exports import (
     CSV_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
+    component_heading,
     flag_label,
     results_csv,
     results_xlsx,
@@ -285,7 +286,11 @@ def _scores(access, run: TallyRun, page_number) -> dict:
         (r, [r.components.get(c.key) for c in components], [flag_label(f) for f in r.flags])
         for r in sheet.results
     ]
-    context = {"components": components, "score_rows": rows, "outcomes": []}
+    context = {
+        "headings": [(component_heading(c), c.is_leaf) for c in components],
+        "score_rows": rows,
+        "outcomes": [],
+    }
     if run.is_signed:
         # One form per target: paged, so a campaign of thousands stays a light page.
         page = Paginator(sheet.results, OUTCOMES_PER_PAGE).get_page(page_number)

@@ -124,7 +124,7 @@ def test_the_ranking_sheet_sorts_by_group_then_rank_with_numbers_as_numbers(cast
     assert rows[1] == [
         "单位", "序列",
         *(f"{tier}（票）" for tier in TIERS),
-        "群众满意度调查", "检查评议", "反馈意见的整改落实情况", "自查自纠情况和其它评议内容",
+        "群众满意度调查", "检查评议（小计）", "反馈意见的整改落实情况", "自查自纠情况和其它评议内容",
         "综合得分", "等次", "排名", "备注",
     ]  # fmt: skip
     a, b, c = _by_header(rows)
