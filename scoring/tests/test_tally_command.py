@@ -104,7 +104,12 @@ def test_the_tally_writes_an_xlsx_ranking_sheet(cast, tmp_path):
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert "评议结果排名表" in rows[0][0]
     tiers = [f"{tier}（票）" for tier in TIERS]
-    points = ["群众满意度调查", "检查评议（小计）", "反馈意见的整改落实情况", "自查自纠情况和其它评议内容"]
+    points = [
+        "群众满意度调查",
+        "检查评议（小计）",
+        "反馈意见的整改落实情况",
+        "自查自纠情况和其它评议内容",
+    ]
     assert rows[1] == ["单位", "序列", *tiers, *points, "综合得分", "等次", "排名", "备注"]
     assert rows[2] == ["甲县局", "县局", 3, 0, 0, 1, 0, 56, 27, 18, 9, 83, "满意", 1, None]
     assert rows[3][-4:-1] == [68.5, "基本满意", 2]
