@@ -28,10 +28,12 @@ from campaigns.spec import (
     SpecError,
     UnitSpec,
     parse_spec,
+    scheme_in_use_message,
 )
 from orgs.access import is_superuser, reaches
 from orgs.actions import check_level_over, do_create_unit, do_update_unit
 from orgs.models import Role, Unit
+from scoring.models import Deduction, Violation
 
 
 @dataclass
@@ -74,10 +76,13 @@ def _known_campaign(code: str) -> KnownCampaign:
 
 
 def _holds_evaluation_data(campaign: Campaign) -> bool:
+    """Data counted under the campaign's scheme, which then may no longer change."""
     return (
         campaign.responses.exists()
         or campaign.assessor_scores.exists()
         or campaign.tally_runs.exists()
+        or Deduction.objects.filter(target__campaign=campaign).exists()
+        or Violation.objects.filter(target__campaign=campaign).exists()
     )
 
 
@@ -247,6 +252,12 @@ def _apply_campaign(spec: CampaignSpec, organizer: Unit) -> LoadReport:
         return report
     report = LoadReport(campaign)
     changed = [k for k, v in values.items() if getattr(campaign, k) != v]
+    if "scheme" in changed:
+        # Checked again under the lock imports and tallies take: the check in
+        # parse_spec ran before the transaction, and an import may have landed since.
+        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+        if _holds_evaluation_data(campaign):
+            raise SpecError([f"scheme: {scheme_in_use_message()}"])
     if changed:
         report.changes["campaign"] = {
             k: [_audited(getattr(campaign, k)), _audited(values[k])] for k in changed

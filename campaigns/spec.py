@@ -244,6 +244,13 @@ SPEC_KEYS = frozenset(
 )
 
 
+def scheme_in_use_message() -> str:
+    return _(
+        "cannot change once responses, scores or tally runs exist: they were "
+        "counted under the present scheme; start a new campaign instead"
+    )
+
+
 def parse_spec(
     data: dict,
     *,
@@ -281,13 +288,7 @@ def parse_spec(
         check.fail("organizer", _("unknown unit '%(code)s'") % {"code": spec.organizer})
     kept = known_campaign(spec.code) if spec.code else KnownCampaign()
     if kept.scheme_in_use is not None and spec.scheme and spec.scheme != kept.scheme_in_use:
-        check.fail(
-            "scheme",
-            _(
-                "cannot change once responses, scores or tally runs exist: they were "
-                "counted under the present scheme; start a new campaign instead"
-            ),
-        )
+        check.fail("scheme", scheme_in_use_message())
     spec.targets = _targets(check, data, tree, organizer)
     _check_kept_targets(check, spec.targets, kept.targets, tree, organizer)
     spec.phases = _phases(check, data, kept.phases)
@@ -314,6 +315,9 @@ def _scheme(check: _Checker, value: Any, base_dir: Path | None) -> dict:
 
 
 def _scheme_mapping(check: _Checker, value: Any, base_dir: Path | None) -> dict:
+    if isinstance(value, dict) and not value:
+        check.fail("scheme", _("must not be empty"))
+        return {}
     if isinstance(value, dict):
         return _storable(check, value)
     if isinstance(value, str) and value.startswith(PRESET_PREFIX):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.access import CampaignAccess, get_campaign_for_user
 from campaigns.models import Campaign
-from orgs.access import is_superuser
+from orgs.access import grants_of, is_superuser
 from orgs.models import Role
 from scoring.models import SignerRole, TallyRun
 
@@ -27,16 +27,23 @@ def can_record_deduction(access: CampaignAccess) -> bool:
     return can_manage_tally(access) or access.has(Role.INSPECTOR)
 
 
+def _roles_at_organizer(access: CampaignAccess) -> set[str]:
+    """Roles granted at the organizing unit itself: the seeds tally 会同本级统计部门,
+    so a level above neither co-signs nor publishes, and an administrator's rights
+    are no role at all."""
+    organizer = access.campaign.organizer_id
+    return {g.role for g in grants_of(access.user) if g.unit_id == organizer}
+
+
 def signer_roles(access: CampaignAccess) -> list[str]:
-    """The signing roles this user holds for the campaign (a superuser holds none)."""
-    if is_superuser(access.user):
-        return []
-    return [role for role in SignerRole.values if access.has(role)]
+    """The signing roles this user holds at the organizing unit."""
+    held = _roles_at_organizer(access)
+    return [role for role in SignerRole.values if role in held]
 
 
 def can_publish(access: CampaignAccess) -> bool:
-    """A leader of the campaign, by role: an administrator's rights do not approve results."""
-    return not is_superuser(access.user) and access.has(Role.LEADER)
+    """A leader at the organizing unit approves publication."""
+    return Role.LEADER in _roles_at_organizer(access)
 
 
 def can_read_scores(access: CampaignAccess | None, run: TallyRun) -> bool:

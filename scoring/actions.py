@@ -33,7 +33,7 @@ from scoring.models import (
     ViolationWithdrawal,
 )
 from scoring.queries import resolved_scheme
-from scoring.schemes import parse_scheme
+from scoring.schemes import SchemeError, parse_scheme
 
 MAX_TEXT = 2000
 
@@ -71,7 +71,10 @@ def do_start_tally_run(campaign: Campaign, *, acting_user) -> TallyRun:
         # Two organizers starting at once get numbers 1 and 2.
         _lock(campaign)
         scheme_data = resolved_scheme(campaign.scheme)
-        scheme = parse_scheme(scheme_data)
+        try:
+            scheme = parse_scheme(scheme_data)
+        except SchemeError as exc:  # stored before schemes were checked, or changed by hand
+            raise ValidationError(exc.errors) from exc
         collected = collect(campaign, scheme, scheme_data)
         try:
             results = tally(scheme, collected.inputs)

@@ -7,9 +7,10 @@ violations are few (per target and component) and are read as rows.
 The digest is SHA-256 over a canonical serialisation of the scheme and of
 every counted input at the granularity the tally counts it: tier votes per
 target, category and tier; score-sheet count and sum per target and
-category; each counted assessor score; each approved deduction; each
-standing violation. Equal data give an equal digest, and any change that
-can change a result changes the digest.
+category; responses per target; each counted assessor score; each approved
+deduction; each standing violation. Equal data give an equal digest, and
+any change that can change a result (including its response count)
+changes the digest.
 """
 
 import hashlib
@@ -64,8 +65,8 @@ def collect(campaign: Campaign, scheme: Scheme, scheme_data: dict) -> Collected:
         "assessor": _add_assessor_scores(campaign, inputs),
         "deductions": _add_deductions(campaign, inputs),
         "violations": _add_violations(campaign, inputs),
+        "responses": _add_response_counts(campaign, inputs),
     }
-    _add_response_counts(campaign, inputs)
     votes = defaultdict(dict)
     for item in inputs.values():
         for (_category, tier), n in item.tier_counts.items():
@@ -166,7 +167,10 @@ def _add_violations(campaign, inputs) -> list:
     return sorted(described)
 
 
-def _add_response_counts(campaign, inputs) -> None:
+def _add_response_counts(campaign, inputs) -> list:
     rows = counted_responses(campaign).values("target_id").annotate(n=Count("id"))
-    for row in rows.values_list("target_id", "n"):
-        inputs[row[0]].responses = row[1]
+    described = []
+    for target_id, n in rows.values_list("target_id", "n"):
+        inputs[target_id].responses = n
+        described.append([_code(inputs, target_id), n])
+    return sorted(described)

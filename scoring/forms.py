@@ -44,7 +44,9 @@ class DeductionForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    comment = forms.CharField(label=_("Comment"), widget=_text_area(), required=False)
+    comment = forms.CharField(
+        label=_("Comment"), widget=_text_area(), required=False, max_length=2000
+    )
 
 
 class SignForm(forms.Form):

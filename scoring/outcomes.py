@@ -3,11 +3,15 @@
 Pure like the engine. The kinds are English codes, translated where shown:
 
 - commend: first in the peer group (表彰, science bureau: 排名第一位予以表彰);
-- criticise: last in a group of two or more, and every violator (通报批评);
+- criticise: last in a group of two or more whose members are not all tied, and every
+  violator (通报批评);
 - no_award: any grade but the top one (取消当年评先评优资格, Dongguan 2009, Henan 2014);
 - recommend: the top grade this year and last year (Henan 2014: 连续两年以上满意度高);
-- accountability: the bottom grade this year and last year (追究责任, Henan 2014);
-- exempt_next_year: first in the group where the scheme allows it (labour 2007: 免评).
+- accountability: the bottom grade this year and last year (追究责任, Henan 2014), and
+  every violator this year (labour 2007 and science bureau: 被评单位违反“八个严禁”的，
+  直接列为不合格单位，同时追究相关责任人的责任);
+- exempt_next_year: first in the group with the top grade, where the scheme allows it
+  (labour 2007: 群众满意度高、排名靠前的单位可在下一年度列为免评对象).
 """
 
 from collections import defaultdict
@@ -38,12 +42,14 @@ def suggest_outcomes(
 
 
 def _last_rank_per_group(results: list[TargetResult]) -> dict[str, int]:
-    """The last rank of each group that has at least two ranked members."""
+    """The last rank of each group with at least two ranked members not all tied first."""
     ranks = defaultdict(list)
     for r in results:
         if r.rank is not None:
             ranks[r.group].append(r.rank)
-    return {group: max(found) for group, found in ranks.items() if len(found) >= 2}
+    return {
+        group: max(found) for group, found in ranks.items() if len(found) >= 2 and max(found) > 1
+    }
 
 
 def _suggest(scheme, result, last_rank, before) -> list[Outcome]:
@@ -53,7 +59,7 @@ def _suggest(scheme, result, last_rank, before) -> list[Outcome]:
     group = result.group
     if result.rank == 1 and not violator:
         found.append(Outcome("commend", f"First in group {group}."))
-        if scheme.exempt_top_next_year:
+        if scheme.exempt_top_next_year and result.grade == scheme.top_grade():
             found.append(
                 Outcome("exempt_next_year", f"First in group {group}; the scheme allows 免评.")
             )
@@ -66,7 +72,9 @@ def _suggest(scheme, result, last_rank, before) -> list[Outcome]:
     last_grade = before.grade if before is not None else None
     if not violator and result.grade == top and last_grade == top:
         found.append(Outcome("recommend", f"Top grade {top} this year and last year."))
-    if result.grade in bottom and last_grade in bottom:
+    if violator:
+        found.append(Outcome("accountability", "Violated the eight prohibitions."))
+    elif result.grade in bottom and last_grade in bottom:
         found.append(
             Outcome(
                 "accountability",

@@ -101,10 +101,11 @@ def compare_runs(old: TallyRun, new: TallyRun, *, with_scores: bool) -> list[Cha
 
 
 def previous_year_run(campaign: Campaign) -> TallyRun | None:
-    """Last year's signed run of the same series, the published one first."""
+    """Last year's signed run of the same organizer and series, the published one first."""
     if not campaign.series:
         return None
     runs = TallyRun.objects.filter(
+        campaign__organizer=campaign.organizer,
         campaign__series=campaign.series,
         campaign__year=campaign.year - 1,
         signed_at__isnull=False,

@@ -199,12 +199,15 @@ def _decide_deduction(request, code, pk, *, approved: bool):
         target__campaign=access.campaign,
     )
     form = DecisionForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        for error in form.errors.get("comment", []):
+            messages.error(request, error)
+        return _back(access)
     with action_errors_as_messages(request):
         do_decide_deduction(
             deduction,
             approved=approved,
-            comment=form.cleaned_data.get("comment", ""),
+            comment=form.cleaned_data["comment"],
             acting_user=request.user,
         )
         messages.success(

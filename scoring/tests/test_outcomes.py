@@ -1,5 +1,6 @@
 """Outcome suggestions from the seeds' rules."""
 
+from dataclasses import replace
 from decimal import Decimal as D
 from fractions import Fraction
 
@@ -59,7 +60,7 @@ def test_ties_for_first_and_last_share_the_outcome():
     }
 
 
-def test_every_violator_is_criticised_even_unranked():
+def test_every_violator_is_criticised_and_held_accountable_even_unranked():
     results = [
         result("a", 1, "满意"),
         result("b", 2, "满意"),
@@ -67,14 +68,17 @@ def test_every_violator_is_criticised_even_unranked():
         result("w", None, "不合格", flags=["incomplete", "violation"]),
     ]
     suggestions = kinds(suggest_outcomes(BANDED, results, None))
-    assert suggestions["v"] == ["criticise", "no_award"]
-    assert suggestions["w"] == ["criticise", "no_award"]
+    # Seeds 003/004: a violator is 不合格 and 追究相关责任人的责任 in the same year.
+    assert suggestions["v"] == ["criticise", "no_award", "accountability"]
+    assert suggestions["w"] == ["criticise", "no_award", "accountability"]
     assert suggestions["b"] == []  # last among the clean, but violators rank after it
 
 
 def test_a_violator_alone_in_its_group_is_not_commended():
     results = [result("v", 1, "不合格", flags=["violation"])]
-    assert kinds(suggest_outcomes(BANDED, results, None)) == {"v": ["criticise", "no_award"]}
+    assert kinds(suggest_outcomes(BANDED, results, None)) == {
+        "v": ["criticise", "no_award", "accountability"]
+    }
 
 
 def test_exempt_and_incomplete_targets_get_no_suggestion():
@@ -132,3 +136,15 @@ def test_by_rank_grades_use_the_top_and_bottom_labels():
 def test_reasons_are_plain_sentences():
     [outcome] = suggest_outcomes(BANDED, [result("a", 1, "满意")], None)["a"]
     assert outcome.reason == "First in group 县局."
+
+
+def test_a_group_tied_for_first_is_commended_and_not_criticised():
+    results = [result("a", 1, "满意"), result("b", 1, "满意")]
+    assert kinds(suggest_outcomes(BANDED, results, None)) == {"a": ["commend"], "b": ["commend"]}
+
+
+def test_first_place_below_the_top_grade_is_commended_but_not_exempted():
+    scheme = replace(BANDED, exempt_top_next_year=True)
+    results = [result("a", 1, "基本满意"), result("b", 2, "不满意")]
+    suggestions = kinds(suggest_outcomes(scheme, results, None))
+    assert suggestions["a"] == ["commend", "no_award"]

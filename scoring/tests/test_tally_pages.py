@@ -319,3 +319,15 @@ def test_outcome_forms_are_paged(cast, login, signed_run, monkeypatch, english):
     second = client.get(_url("run", signed_run.number) + "?page=2").content.decode()
     assert first.count('name="outcomes"') == second.count('name="outcomes"') > 0
     assert "Page 1 of 3" in first and "Page 2 of 3" in second
+
+
+def test_an_overlong_decision_comment_decides_nothing(cast, login, english):
+    deduction = do_record_deduction(
+        cast.target("county-a"), "rectification", "2", "迟报", acting_user=cast.inspector
+    )
+    client = login(cast.organizer)
+    response = client.post(
+        _url("approve_deduction", deduction.pk), {"comment": "长" * 2001}, follow=True
+    )
+    assert "at most 2000 characters" in response.content.decode()
+    assert not DeductionDecision.objects.exists()

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from campaigns.actions import do_load_campaign_spec
 from campaigns.models import Campaign
-from campaigns.spec import SpecError
+from campaigns.spec import KnownCampaign, SpecError
 from orgs.access import OPERATOR
 from pingyi.testing import make_user, small_spec
 from scoring.actions import (
@@ -188,3 +188,65 @@ def test_a_signed_run_is_not_published_after_the_data_changed(cast, run):
         do_publish_tally_run(run, acting_user=cast.leader)
     run.refresh_from_db()
     assert not run.is_published
+
+
+def test_an_import_landing_after_the_spec_check_still_freezes_the_scheme(
+    cast, monkeypatch, english
+):
+    """The check is repeated under the campaign lock inside the loading transaction."""
+    monkeypatch.setattr("campaigns.actions._known_campaign", lambda code: KnownCampaign())
+    add_votes(cast.target("county-a"), {"满意": 1})  # as if imported after parse_spec ran
+    with pytest.raises(SpecError) as caught:
+        do_load_campaign_spec(small_spec(scheme="preset:dongguan-2009"), acting_user=OPERATOR)
+    assert caught.value.errors[0].startswith("scheme: cannot change")
+    cast.campaign.refresh_from_db()
+    assert cast.campaign.scheme == {"preset": "tiered-70-30"}
+
+
+def test_an_approved_deduction_freezes_the_scheme_too(cast, english):
+    deduction = do_record_deduction(
+        cast.target("county-a"), "rectification", 1, "x", acting_user=cast.inspector
+    )
+    do_decide_deduction(deduction, approved=True, acting_user=cast.organizer)
+    with pytest.raises(SpecError):
+        do_load_campaign_spec(small_spec(scheme="preset:henan-2014-stations"), acting_user=OPERATOR)
+
+
+def test_an_empty_scheme_is_refused(cast, english):
+    with pytest.raises(SpecError) as caught:
+        do_load_campaign_spec(small_spec(scheme={}), acting_user=OPERATOR)
+    assert "scheme: must not be empty" in caught.value.errors
+
+
+def test_a_level_above_neither_signs_nor_publishes(cast, run):
+    """The seeds tally with the statistics bureau of the same level (会同本级统计部门)."""
+    province = cast.units["prov"]
+    tallier = make_user("prov_tallier", role="tallier", unit=province)
+    leader = make_user("prov_leader", role="leader", unit=province)
+    for user, role in ((cast.province_organizer, "organizer"), (tallier, "tallier")):
+        with pytest.raises(PermissionDenied):
+            do_sign_tally_run(run, role, acting_user=user)
+    do_sign_tally_run(run, "organizer", acting_user=cast.organizer)
+    do_sign_tally_run(run, "tallier", acting_user=cast.tallier)
+    with pytest.raises(PermissionDenied):
+        do_publish_tally_run(run, acting_user=leader)
+    assert TallySignature.objects.count() == 2
+
+
+def test_last_year_is_looked_up_for_the_same_organizer_only(cast):
+    other = do_load_campaign_spec(
+        small_spec(code="other-2025", year=2025, organizer="prov", series="kj"),
+        acting_user=OPERATOR,
+    ).campaign
+    this_year = do_load_campaign_spec(
+        small_spec(code="s-2026", series="kj"), acting_user=OPERATOR
+    ).campaign
+    with time_machine.travel(date(2025, 9, 5)):
+        add_votes(other.targets.get(unit__code="county-a"), {"满意": 3})
+        started = do_start_tally_run(other, acting_user=cast.province_organizer)
+        tallier = make_user("prov_tallier", role="tallier", unit=cast.units["prov"])
+        do_sign_tally_run(started, "organizer", acting_user=cast.province_organizer)
+        do_sign_tally_run(started, "tallier", acting_user=tallier)
+    started.refresh_from_db()
+    assert started.is_signed and started.campaign.organizer != this_year.organizer
+    assert previous_year_run(this_year) is None

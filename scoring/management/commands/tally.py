@@ -1,8 +1,9 @@
 """`pingyi tally CODE`: the live tally of a campaign as JSON, CSV or XLSX, audited.
 
 This is the reproducible, unsealed computation anyone with the data can rerun
-(the web's sealed runs store the same numbers). Only the console operator and
-the campaign's organizers and talliers may run it.
+(the web's sealed runs store the same numbers). It is for the console operator:
+with --as only a superuser may run it, since the web keeps these scores sealed
+until both signatures (ADR 0006).
 """
 
 from pathlib import Path
