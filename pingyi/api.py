@@ -11,6 +11,7 @@ from inspections.api import router as inspections_router
 from orgs.api import router as orgs_router
 from rectification.api import router as rectification_router
 from scoring.api import router as scoring_router
+from surveys.api import router as surveys_router
 
 api = NinjaAPI(title="Pingyi API", version="1", auth=django_auth, urls_namespace="api")
 api.add_router("/campaigns", campaigns_router)
@@ -19,6 +20,7 @@ api.add_router("/complaints", complaints_router)
 api.add_router("/inspections", inspections_router)
 api.add_router("/rectification", rectification_router)
 api.add_router("/scoring", scoring_router)
+api.add_router("/surveys", surveys_router)
 
 
 @api.exception_handler(PermissionDenied)

@@ -23,6 +23,8 @@ urlpatterns = [
     path("rectification/", include("rectification.urls")),
     path("tally/", include("scoring.urls")),
     path("results/", include("scoring.public_urls")),
+    path("surveys/", include("surveys.urls")),
+    path("s/", include("surveys.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),

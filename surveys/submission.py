@@ -1,0 +1,288 @@
+"""Accepting answers: by one-time token, through an open link, or from reconciled paper.
+
+Every answer becomes a Response through `store_response`, which gives it a
+random receipt, coarsens its time, freezes the questionnaire it answered and
+raises fraud flags. A token is accepted once: its invitation row is locked
+and `used_on` is filled by a conditional UPDATE, so of any number of
+concurrent submissions exactly one passes. Nothing written links the
+response to the invitation (ADR 0007).
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.models import Campaign, Target
+from surveys import throttle
+from surveys.answers import Answers, Form, clean_answers, form_for
+from surveys.models import (
+    Channel,
+    Invitation,
+    OpenLink,
+    Questionnaire,
+    Response,
+    TimeGranularity,
+)
+from surveys.questionnaires import current_questionnaire
+from surveys.signals import device_hash, raise_flags, text_digest
+from surveys.tokens import is_well_formed, new_receipt, token_hash
+
+
+class Refusal(Exception):
+    """Why a token or link cannot be answered now; `code` for the API, str() for people."""
+
+    UNKNOWN = "unknown"
+    USED = "used"
+    NOT_OPEN = "not_open"
+    CLOSED = "closed"
+    THROTTLED = "throttled"
+    NO_QUESTIONNAIRE = "no_questionnaire"
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where an answer came from, used only for the throttle and the device hash."""
+
+    ip: str = ""
+    user_agent: str = ""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    receipt: str
+    created: bool  # False: a replay of an answer already stored
+    response: Response
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What the answer page needs: the questionnaire, its target and the fixed category."""
+
+    form: Form
+    target: Target
+    invitation: Invitation | None = None
+    open_link: OpenLink | None = None
+
+    @property
+    def campaign(self) -> Campaign:
+        return self.target.campaign
+
+
+def open_invitation(token: str, client: Client, *, lock: bool = False) -> Opened:
+    """The invitation for a token, or Refusal; a wrong token counts against the client's network."""
+    if throttle.is_blocked(client.ip):
+        raise Refusal(
+            Refusal.THROTTLED,
+            _("Too many wrong codes from your network. Please try again in an hour."),
+        )
+    invitation = None
+    if is_well_formed(token):
+        rows = Invitation.objects.select_related(
+            "batch__target__unit", "batch__target__campaign"
+        ).filter(token_hash=token_hash(token))
+        invitation = (rows.select_for_update(of=("self",)) if lock else rows).first()
+    if invitation is None:
+        throttle.record_failure(client.ip)
+        raise Refusal(
+            Refusal.UNKNOWN,
+            _("This code is not known. Please check the link or the code on your card."),
+        )
+    batch = invitation.batch
+    opened = Opened(
+        _form(batch.target.campaign, batch.category), batch.target, invitation=invitation
+    )
+    return opened
+
+
+def open_link(slug: str) -> Opened:
+    link = (
+        OpenLink.objects.select_related("target__unit", "target__campaign")
+        .filter(slug=(slug or "").lower())
+        .first()
+    )
+    if link is None:
+        raise Refusal(Refusal.UNKNOWN, _("This survey link is not known."))
+    if link.closed_at is not None:
+        raise Refusal(Refusal.CLOSED, _("This survey link has been closed."))
+    return Opened(_form(link.target.campaign, link.category), link.target, open_link=link)
+
+
+def _form(campaign: Campaign, category: str) -> Form:
+    questionnaire = current_questionnaire(campaign)
+    if questionnaire is None:
+        raise Refusal(Refusal.NO_QUESTIONNAIRE, _("This survey is not ready yet."))
+    return form_for(questionnaire, fixed_category=category)
+
+
+def check_open(questionnaire: Questionnaire, today=None) -> None:
+    today = today or timezone.localdate()
+    if today < questionnaire.opens_on:
+        raise Refusal(
+            Refusal.NOT_OPEN,
+            _("This survey opens on %(day)s. Please come back then.")
+            % {"day": questionnaire.opens_on.isoformat()},
+        )
+    if today > questionnaire.closes_on:
+        raise Refusal(
+            Refusal.CLOSED,
+            _("This survey closed on %(day)s. Thank you for your interest.")
+            % {"day": questionnaire.closes_on.isoformat()},
+        )
+
+
+def used_refusal() -> Refusal:
+    return Refusal(
+        Refusal.USED,
+        _("This invitation has already been used. Each invitation can be answered once."),
+    )
+
+
+def key_hash(submission_key: str) -> str | None:
+    """The stored form of the random key an answer form carries; None without one."""
+    key = (submission_key or "").strip()
+    if not 16 <= len(key) <= 100:
+        return None
+    return hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+
+
+def _replayed(key: str | None) -> Submitted | None:
+    if key is None:
+        return None
+    response = Response.objects.filter(submission_key=key).first()
+    return None if response is None else Submitted(response.receipt, False, response)
+
+
+def do_submit_by_token(
+    token: str,
+    data,
+    *,
+    client: Client,
+    submission_key: str = "",
+    started_at: datetime | None = None,
+) -> Submitted:
+    """Store the answers for a one-time token, once; ValidationError or Refusal store nothing."""
+    key = key_hash(submission_key)
+    # Outside the transaction: a wrong token's count must survive the refusal.
+    open_invitation(token, client)
+    with transaction.atomic():
+        opened = open_invitation(token, client, lock=True)
+        replay = _replayed(key)
+        if replay is not None:
+            return replay
+        if opened.invitation.used_on is not None:
+            raise used_refusal()
+        check_open(opened.form.questionnaire)
+        answers = clean_answers(opened.form, data)
+        today = timezone.localdate()
+        # The conditional UPDATE is the guard; the lock above makes concurrent callers queue.
+        if not Invitation.objects.filter(pk=opened.invitation.pk).fill_in(used_on=today):
+            raise used_refusal()
+        response = store_response(
+            opened.form,
+            opened.target,
+            answers,
+            channel=Channel.WEB,
+            origin="invitation",
+            submission_key=key,
+            duration=_seconds_since(started_at),
+        )
+    return Submitted(response.receipt, True, response)
+
+
+def do_submit_open_link(
+    slug: str,
+    data,
+    *,
+    client: Client,
+    submission_key: str = "",
+    started_at: datetime | None = None,
+) -> Submitted:
+    """Store answers given through an open link; fraud signals flag what looks wrong."""
+    key = key_hash(submission_key)
+    opened = open_link(slug)
+    check_open(opened.form.questionnaire)
+    answers = clean_answers(opened.form, data)
+    with transaction.atomic():
+        replay = _replayed(key)
+        if replay is not None:
+            return replay
+        response = store_response(
+            opened.form,
+            opened.target,
+            answers,
+            channel=Channel.WEB,
+            origin="open_link",
+            open_link=opened.open_link,
+            submission_key=key,
+            device=device_hash(opened.campaign.code, client.ip, client.user_agent),
+            duration=_seconds_since(started_at),
+        )
+    return Submitted(response.receipt, True, response)
+
+
+def _seconds_since(started_at: datetime | None) -> int | None:
+    if started_at is None:
+        return None
+    return max(0, int((timezone.now() - started_at).total_seconds()))
+
+
+def coarse_now(granularity: str) -> datetime:
+    now = timezone.localtime()
+    now = now.replace(minute=0, second=0, microsecond=0)
+    return now if granularity == TimeGranularity.HOUR else now.replace(hour=0)
+
+
+def store_response(
+    form: Form,
+    target: Target,
+    answers: Answers,
+    *,
+    channel: str,
+    origin: str = "",
+    open_link: OpenLink | None = None,
+    submission_key: str | None = None,
+    device: str = "",
+    duration: int | None = None,
+) -> Response:
+    """Write one response in the caller's transaction, freeze its questionnaire, raise flags."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("store_response must run inside transaction.atomic()")
+    questionnaire = form.questionnaire
+    if target.campaign_id != questionnaire.campaign_id:
+        raise ValidationError(_("The target is not part of this questionnaire's campaign."))
+    response = Response.objects.create(
+        campaign_id=questionnaire.campaign_id,
+        target=target,
+        channel=channel,
+        origin=origin,
+        category=answers.category,
+        tier=answers.tier,
+        score=answers.score,
+        items=answers.items or None,
+        problems=answers.problems,
+        suggestions=answers.suggestions,
+        submitted_at=coarse_now(questionnaire.time_granularity),
+        questionnaire=questionnaire,
+        open_link=open_link,
+        receipt=new_receipt(),
+        submission_key=submission_key,
+        device_hash=device,
+        duration_seconds=duration,
+        text_digest=text_digest(answers.problems, answers.suggestions),
+    )
+    if questionnaire.frozen_at is None:
+        Questionnaire.objects.filter(pk=questionnaire.pk, frozen_at__isnull=True).update(
+            frozen_at=timezone.now()
+        )
+    if channel == Channel.WEB:
+        raise_flags(response, questionnaire, items_max={i.key: i.max for i in form.items})
+    return response
