@@ -89,6 +89,7 @@ def do_start_tally_run(campaign: Campaign, *, acting_user) -> TallyRun:
             scheme=scheme_data,
             digest=collected.digest,
             counts={item.target: item.responses for item in collected.inputs},
+            last_response_id=campaign.responses.aggregate(n=Max("pk"))["n"],
             started_by=acting_user,
             started_at=timezone.now(),
         )

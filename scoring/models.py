@@ -127,6 +127,9 @@ class TallyRun(AppendOnlyRow):
     digest = models.CharField(_("digest"), max_length=64)
     # Counted responses per target code at the start: the only figures shown before signing.
     counts = models.JSONField(_("response counts"))
+    # The newest response that existed at the start (under the campaign lock): a
+    # receipt of a response up to it, not excluded by then, was counted in this run.
+    last_response_id = models.PositiveBigIntegerField(_("last response"), null=True, blank=True)
     started_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField(_("started at"))
     # Set once, by the second signature: the audit chain's head at that moment.
