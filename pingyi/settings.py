@@ -125,9 +125,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = (PINGYI_MAX_UPLOAD_MB + 1) * 1024 * 1024
 PINGYI_HOLIDAYS = env_list("PINGYI_HOLIDAYS", [])
 # Weekend days worked in exchange for a holiday (调休上班), as ISO dates.
 PINGYI_EXTRA_WORKDAYS = env_list("PINGYI_EXTRA_WORKDAYS", [])
-# Absolute address of the site, for links in e-mails (e.g. https://pingyi.example.gov.cn).
+# Absolute address of the site, for links in e-mails, invitation files and QR cards
+# (e.g. https://pingyi.example.gov.cn).
 PINGYI_SITE_URL = env_str("PINGYI_SITE_URL", "").rstrip("/")
 PINGYI_COMPLAINT_REPLY_DAYS = env_int("PINGYI_COMPLAINT_REPLY_DAYS", 15)
+# Wrong invitation codes accepted per client network (/24, /48) and hour before refusing.
+PINGYI_TOKEN_TRIES_PER_HOUR = env_int("PINGYI_TOKEN_TRIES_PER_HOUR", 100)
 
 TASKS = {
     "default": {

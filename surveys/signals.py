@@ -21,7 +21,8 @@ from django.utils import timezone
 from surveys.models import ArrivalCount, FlagKind, Questionnaire, Response, ResponseFlag
 from surveys.throttle import keyed_hash
 
-MIN_TEXT_FOR_DUPLICATE = 8
+# Short common remarks (服务很好) repeat honestly; a pasted paragraph does not.
+MIN_TEXT_FOR_DUPLICATE = 15
 STRAIGHT_LINE_ITEMS = 3
 _SPACE_AND_PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
 

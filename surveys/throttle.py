@@ -17,11 +17,9 @@ from django.utils import timezone
 
 from surveys.models import FailedTokenTry
 
-DEFAULT_LIMIT = 100
-
 
 def limit() -> int:
-    return getattr(settings, "PINGYI_TOKEN_TRIES_PER_HOUR", DEFAULT_LIMIT)
+    return settings.PINGYI_TOKEN_TRIES_PER_HOUR
 
 
 def network_of(ip: str) -> str:

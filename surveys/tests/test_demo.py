@@ -1,0 +1,23 @@
+from surveys.models import FlagKind, Invitation, InvitationBatch, Response, ResponseFlag
+from surveys.submission import do_submit_by_token
+from surveys.tests.factories import PHONE
+from surveys.tokens import token_hash
+
+
+def test_the_demo_survey_has_answers_flags_and_unused_invitations_to_try(db):
+    from pingyi.demo import load_all
+
+    _, tokens = load_all()
+
+    assert InvitationBatch.objects.count() == 12
+    assert Response.objects.filter(channel="web").count() > 200
+    flagged = set(ResponseFlag.objects.values_list("kind", flat=True))
+    assert {FlagKind.BURST, FlagKind.REPEAT_DEVICE, FlagKind.DUPLICATE_TEXT} <= flagged
+    assert len(tokens) == 3
+    _, token = tokens[0]
+    assert Invitation.objects.get(token_hash=token_hash(token)).used_on is None
+    assert do_submit_by_token(token, {"tier": "满意"}, client=PHONE).created
+
+    before = Response.objects.count()
+    _, again = load_all()
+    assert (again, Response.objects.count()) == ([], before)
