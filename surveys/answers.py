@@ -147,7 +147,8 @@ def _item(item: Item, text: str, fail) -> Decimal | None:
             % {"item": item.label, "max": item.max},
         )
         return None
-    return value.normalize() if value == value.to_integral() else value
+    # One spelling per value: "7.50" and "7.5" are stored alike, "40" never as "4E+1".
+    return Decimal(format(value.normalize(), "f"))
 
 
 def _free_text(data: Mapping, name: str, asked: bool, questionnaire: Questionnaire, fail) -> str:

@@ -181,3 +181,11 @@ def test_a_tally_run_remembers_the_newest_response_it_saw(cast):
     with time_machine.travel("2026-09-10 10:00 +0800"):
         run = do_start_tally_run(cast.campaign, acting_user=cast.organizer)
     assert run.last_response_id == stored.pk
+
+
+def test_item_scores_are_stored_in_one_spelling(cast):
+    open_questionnaire(cast.campaign, items=SHEET)
+    tokens = [t for _, t in invitations(cast.target("county-a"), 2)]
+    padded = answers(item_attitude="37.50", item_efficiency="30", item_integrity="20.0")
+    stored = do_submit_by_token(tokens[0], padded, client=PHONE).response
+    assert stored.items == {"attitude": "37.5", "efficiency": "30", "integrity": "20"}
