@@ -60,6 +60,8 @@ DEMO_USERS = [
     DemoUser("organizer", "秦国华（市科技评议办）", Role.ORGANIZER, CITY),
     DemoUser("leader", "汪金坤（领导小组副组长）", Role.LEADER, CITY),
     DemoUser("tallier", "章晓云（市统计局）", Role.TALLIER, CITY),
+    # A second organizer: paper forms need a third person to resolve differing keyings.
+    DemoUser("clerk", "周敏（市科技评议办录入员）", Role.ORGANIZER, CITY),
     DemoUser("inspector", "郑新华（评议组）", Role.INSPECTOR, CITY),
     DemoUser("evaluator", "刘圣强（行风监督员）", Role.EVALUATOR, CITY),
     DemoUser("liaison", "罗新裕（东湖区科技局）", Role.LIAISON, "donghu-kjj"),

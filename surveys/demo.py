@@ -1,6 +1,7 @@
 """The demo survey: a questionnaire open around today, invitations for every county,
 a few hundred answers given through the real submission path (some of them
-flagged), open links in two service halls, and a paper batch mid-reconciliation.
+flagged), open links in two service halls, and a paper batch mid-reconciliation
+(five forms agreed, one resolved, two differing, two keyed once, two not keyed).
 
 Loading is idempotent: nothing is added once the campaign has a questionnaire.
 `load_demo` returns a few unused invitation links to print for trying.
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from surveys.invitations import do_create_invitation_batch, do_create_open_link
-from surveys.models import Response
+from surveys.paper import do_create_paper_batch, do_enter_paper_form, do_resolve_paper_form
 from surveys.questionnaires import do_save_questionnaire
 from surveys.submission import Client, do_submit_by_token, do_submit_open_link
 
@@ -59,6 +60,7 @@ def load_demo(campaign: Campaign, users: dict) -> list[tuple[str, str]]:
         if number < 3:
             unused.append((target.unit.name, tokens[-1][1]))
     _open_links(campaign, targets[:2], organizer, rng)
+    _paper(campaign, targets[2], users, rng)
     return unused
 
 
@@ -88,5 +90,18 @@ def _open_links(campaign: Campaign, targets, organizer, rng: random.Random) -> N
         do_submit_open_link(link.slug, pasted, client=client)
 
 
-def response_count(campaign: Campaign) -> int:
-    return Response.objects.filter(campaign=campaign).count()
+def _paper(campaign: Campaign, target, users: dict, rng: random.Random) -> None:
+    """Twelve forms mid-reconciliation: agreed, resolved, differing, keyed once, not keyed."""
+    batch = do_create_paper_batch(
+        campaign, target, size=12, label="服务大厅意见箱", acting_user=users["organizer"]
+    )
+    forms = list(batch.forms.order_by("serial"))
+    for form in forms[:8]:
+        answers = _answers(rng)
+        do_enter_paper_form(form, answers, acting_user=users["organizer"])
+        if form.serial in (6, 7, 8):  # the second keyer read the tick one box lower
+            answers = {**answers, "tier": "基本满意" if answers["tier"] != "基本满意" else "满意"}
+        do_enter_paper_form(form, answers, acting_user=users["tallier"])
+    do_resolve_paper_form(forms[5], _answers(rng), acting_user=users["clerk"])
+    for form in forms[8:10]:
+        do_enter_paper_form(form, _answers(rng), acting_user=users["organizer"])
