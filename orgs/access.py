@@ -33,6 +33,11 @@ class _Operator:
 OPERATOR = _Operator()
 
 
+def stored_user(user):
+    """The user to store in a `…_by` column: None for the console operator."""
+    return user if getattr(user, "pk", None) else None
+
+
 @dataclass(frozen=True)
 class Grant:
     role: str

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from audit.record import record_event
 from campaigns.access import CampaignAccess
 from campaigns.models import Campaign, Target
+from orgs.access import stored_user
 from orgs.models import Role
 from surveys.models import Invitation, InvitationBatch, OpenLink
 from surveys.questionnaires import categories_of, current_questionnaire, scheme_of
@@ -85,7 +86,7 @@ def do_create_invitation_batch(
             category=category,
             label=label.strip(),
             size=size,
-            created_by=acting_user,
+            created_by=stored_user(acting_user),
             created_at=timezone.now(),
         )
         Invitation.objects.bulk_create(
@@ -125,7 +126,7 @@ def do_create_open_link(
             category=category,
             slug=new_slug(),
             label=label.strip(),
-            created_by=acting_user,
+            created_by=stored_user(acting_user),
             created_at=timezone.now(),
         )
         record_event(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from audit.record import record_event
 from campaigns.access import CampaignAccess
 from campaigns.models import Campaign, PhaseKind
+from orgs.access import stored_user
 from orgs.models import Role
 from scoring.engine import Scheme
 from scoring.schemes import SchemeError, parse_scheme
@@ -130,7 +131,7 @@ def do_save_questionnaire(campaign: Campaign, fields: dict, *, acting_user) -> Q
             questionnaire = Questionnaire.objects.create(
                 campaign=campaign,
                 version=(current.version + 1) if current else 1,
-                created_by=acting_user,
+                created_by=stored_user(acting_user),
                 created_at=now,
                 **values,
             )

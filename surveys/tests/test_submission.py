@@ -95,12 +95,12 @@ def test_unknown_codes_count_against_the_network_until_it_is_throttled(cast, set
 def test_the_survey_is_answered_only_between_its_dates(cast):
     questionnaire = open_questionnaire(cast.campaign)
     token = invitations(cast.target("county-a"), 1)[0][1]
-    with time_machine.travel(questionnaire.opens_on - timedelta(days=1)):
-        with pytest.raises(Refusal) as early:
-            do_submit_by_token(token, answers(), client=PHONE)
-    with time_machine.travel(questionnaire.closes_on + timedelta(days=1)):
-        with pytest.raises(Refusal) as late:
-            do_submit_by_token(token, answers(), client=PHONE)
+    day_before = time_machine.travel(questionnaire.opens_on - timedelta(days=1))
+    with day_before, pytest.raises(Refusal) as early:
+        do_submit_by_token(token, answers(), client=PHONE)
+    day_after = time_machine.travel(questionnaire.closes_on + timedelta(days=1))
+    with day_after, pytest.raises(Refusal) as late:
+        do_submit_by_token(token, answers(), client=PHONE)
     assert (early.value.code, late.value.code) == (Refusal.NOT_OPEN, Refusal.CLOSED)
     assert not Response.objects.exists()
 

@@ -1,0 +1,67 @@
+"""`pingyi surveys invite CODE UNIT --size N --output FILE`: invitations from the console.
+
+The raw tokens exist only in the file written here (CSV, or ZIP of CSV and QR
+cards, by the file's extension); the database keeps their hashes.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from campaigns.access import get_campaign_for_user
+from orgs.access import OPERATOR
+from pingyi.lib.commands import acting_user_from, add_acting_user_argument
+from surveys.cards import batch_csv, batch_zip
+from surveys.invitations import do_create_invitation_batch
+
+LOCAL_SITE = "http://127.0.0.1:8000"
+
+
+class Command(BaseCommand):
+    help = "Create one-time survey invitations and write them to a CSV or ZIP file."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        invite = sub.add_parser("invite", help="create a batch of one-time invitations")
+        invite.add_argument("code", help="campaign code")
+        invite.add_argument("unit", help="code of the evaluated unit (a target of the campaign)")
+        invite.add_argument("--size", type=int, required=True, help="number of invitations")
+        invite.add_argument("--category", default="", help="fix the respondent category")
+        invite.add_argument("--label", default="", help="a label for your own reference")
+        invite.add_argument(
+            "--output",
+            type=Path,
+            required=True,
+            help="file to write: .csv (for SMS or mail merge) or .zip (CSV and QR cards)",
+        )
+        add_acting_user_argument(invite)
+
+    def handle(self, *args, code, unit, size, category, label, output, **options):
+        user = acting_user_from(options) or OPERATOR
+        if output.suffix.lower() not in (".csv", ".zip"):
+            raise CommandError(_("The output file must end in .csv or .zip."))
+        if output.exists():
+            raise CommandError(_("%(file)s exists; choose a new file name.") % {"file": output})
+        try:
+            campaign = get_campaign_for_user(user, code).campaign
+            target = campaign.targets.select_related("unit").filter(unit__code=unit).first()
+            if target is None:
+                raise CommandError(_("%(unit)s is not a target of this campaign.") % {"unit": unit})
+            batch, tokens = do_create_invitation_batch(
+                campaign, target, size=size, category=category, label=label, acting_user=user
+            )
+        except ValidationError as exc:
+            raise CommandError("\n".join(exc.messages)) from exc
+        except (PermissionDenied, Http404) as exc:
+            raise CommandError(str(exc)) from exc
+        base = settings.PINGYI_SITE_URL or LOCAL_SITE
+        write = batch_zip if output.suffix.lower() == ".zip" else batch_csv
+        output.write_bytes(write(batch, tokens, base))
+        self.stdout.write(
+            _("Batch B%(number)s: %(size)s invitations for %(unit)s written to %(file)s.")
+            % {"number": batch.number, "size": size, "unit": target.unit.name, "file": output}
+        )
