@@ -34,7 +34,7 @@ run: demo
 	@echo "Pingyi: http://$(HOST):$(PORT)/  (log in as organizer / pingyi-organizer)"
 	$(BIN)/pingyi db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn pingyi.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
+	$(BIN)/gunicorn pingyi.wsgi -c python:pingyi.gunicorn_conf --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 
 test: $(STAMP)
 	$(BIN)/pingyi check

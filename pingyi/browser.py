@@ -69,7 +69,16 @@ def demo_server(data_dir: Path, *, year: int | None = None):
     port = _free_port()
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     server = subprocess.Popen(  # noqa: S603 - our own app server on loopback
-        [gunicorn, "pingyi.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        [
+            gunicorn,
+            "pingyi.wsgi",
+            "-c",
+            "python:pingyi.gunicorn_conf",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

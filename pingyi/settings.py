@@ -131,6 +131,9 @@ PINGYI_SITE_URL = env_str("PINGYI_SITE_URL", "").rstrip("/")
 PINGYI_COMPLAINT_REPLY_DAYS = env_int("PINGYI_COMPLAINT_REPLY_DAYS", 15)
 # Wrong invitation codes accepted per client network (/24, /48) and hour before refusing.
 PINGYI_TOKEN_TRIES_PER_HOUR = env_int("PINGYI_TOKEN_TRIES_PER_HOUR", 100)
+# Behind a reverse proxy: the request header (as in request.META) that carries the
+# client's address, e.g. HTTP_X_REAL_IP; empty means REMOTE_ADDR.
+PINGYI_CLIENT_IP_HEADER = env_str("PINGYI_CLIENT_IP_HEADER", "")
 
 TASKS = {
     "default": {
@@ -149,9 +152,19 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
+# One console handler for everything, redacting invitation tokens (/s/<token>) from
+# messages and tracebacks; Django's own loggers hand their records to it instead of
+# printing them unredacted through Django's default handlers.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tokens": {"()": "pingyi.lib.logredact.RedactTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+    },
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

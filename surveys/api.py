@@ -180,8 +180,7 @@ class ProgressOut(Schema):
 
 
 def _client(request) -> Client:
-    meta = request.META
-    return Client(ip=meta.get("REMOTE_ADDR", ""), user_agent=meta.get("HTTP_USER_AGENT", ""))
+    return Client.of(request)
 
 
 def _no_store(response: HttpResponse) -> None:

@@ -12,8 +12,9 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,6 +55,21 @@ class Client:
 
     ip: str = ""
     user_agent: str = ""
+
+    @classmethod
+    def of(cls, request) -> "Client":
+        """REMOTE_ADDR, or the header a trusted reverse proxy sets (PINGYI_CLIENT_IP_HEADER).
+
+        Without a proxy a forwarded-for header is the client's to invent, so
+        it is read only when the deployment names it; behind a proxy that is
+        not named, every respondent shares the proxy's address.
+        """
+        meta = request.META
+        header = settings.PINGYI_CLIENT_IP_HEADER
+        forwarded = meta.get(header, "") if header else ""
+        # The proxy appends the address it saw last: take the right-most entry.
+        ip = forwarded.split(",")[-1].strip() if forwarded else meta.get("REMOTE_ADDR", "")
+        return cls(ip=ip, user_agent=meta.get("HTTP_USER_AGENT", "")[:500])
 
 
 @dataclass(frozen=True)
@@ -211,21 +227,28 @@ def do_submit_open_link(
     opened = open_link(slug)
     check_open(opened.form.questionnaire)
     answers = clean_answers(opened.form, data)
-    with transaction.atomic():
+    try:
+        with transaction.atomic():
+            replay = _replayed(key)
+            if replay is not None:
+                return replay
+            response = store_response(
+                opened.form,
+                opened.target,
+                answers,
+                channel=Channel.WEB,
+                origin="open_link",
+                open_link=opened.open_link,
+                submission_key=key,
+                device=device_hash(opened.campaign.code, client.ip, client.user_agent),
+                duration=_seconds_since(started_at),
+            )
+    except IntegrityError:
+        # A double click: both passed the replay check, the other stored the key first.
         replay = _replayed(key)
-        if replay is not None:
-            return replay
-        response = store_response(
-            opened.form,
-            opened.target,
-            answers,
-            channel=Channel.WEB,
-            origin="open_link",
-            open_link=opened.open_link,
-            submission_key=key,
-            device=device_hash(opened.campaign.code, client.ip, client.user_agent),
-            duration=_seconds_since(started_at),
-        )
+        if replay is None:
+            raise
+        return replay
     return Submitted(response.receipt, True, response)
 
 

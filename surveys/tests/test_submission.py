@@ -189,3 +189,35 @@ def test_item_scores_are_stored_in_one_spelling(cast):
     padded = answers(item_attitude="37.50", item_efficiency="30", item_integrity="20.0")
     stored = do_submit_by_token(tokens[0], padded, client=PHONE).response
     assert stored.items == {"attitude": "37.5", "efficiency": "30", "integrity": "20"}
+
+
+def test_the_client_address_comes_from_the_proxy_header_only_when_named(rf, settings):
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.5")
+    assert Client.of(request).ip == "10.0.0.1"
+    settings.PINGYI_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    assert Client.of(request).ip == "203.0.113.5"
+    forwarded = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.9")
+    settings.PINGYI_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    assert Client.of(forwarded).ip == "198.51.100.9"
+
+
+def test_a_double_click_on_an_open_link_that_loses_the_race_gets_the_same_receipt(
+    cast, monkeypatch
+):
+    from surveys import submission
+
+    open_questionnaire(cast.campaign)
+    link = open_link(cast.target("county-a"))
+    first = do_submit_open_link(link.slug, answers(), client=PHONE, submission_key="d" * 24)
+    # The second click passed the replay check before the first had committed.
+    real = submission._replayed
+    calls = []
+
+    def late(key):
+        calls.append(key)
+        return None if len(calls) == 1 else real(key)
+
+    monkeypatch.setattr(submission, "_replayed", late)
+    again = do_submit_open_link(link.slug, answers(), client=PHONE, submission_key="d" * 24)
+    assert (again.created, again.receipt) == (False, first.receipt)
+    assert Response.objects.count() == 1

@@ -1,0 +1,33 @@
+"""Gunicorn settings for Pingyi: `gunicorn pingyi.wsgi -c python:pingyi.gunicorn_conf`.
+
+Only what must hold wherever Pingyi is served: invitation tokens never reach
+gunicorn's logs. The access log's request line, path, query, referer and
+every other atom are redacted (`/s/<token>` → `/s/[redacted]`), and so are
+the error log's messages ("Error handling request /s/…"). Bind address,
+workers and log files stay on the command line.
+"""
+
+from gunicorn.glogging import Logger
+
+from pingyi.lib.logredact import RedactTokens, redact
+
+
+class RedactingLogger(Logger):
+    """Gunicorn's logger with invitation tokens removed from every access-log atom."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(f, RedactTokens) for f in log.filters):
+                log.addFilter(RedactTokens())
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        # 'r' (request line), 'U' (path), 'q' (query), 'f' (referer), and the same
+        # values again as {raw_uri}e, {referer}i and the like.
+        return {
+            key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()
+        }
+
+
+logger_class = RedactingLogger
