@@ -8,15 +8,21 @@ LOCALE = Path(__file__).resolve().parents[1] / "locale" / "zh_Hans" / "LC_MESSAG
 
 
 def _po_entries(path: Path) -> dict[str, str]:
-    """msgid -> first msgstr, read from the .po (a small reader, enough for our catalogue)."""
+    """msgid -> first msgstr, read from the .po (a small reader, enough for our catalogue).
+
+    A message with a context is keyed as gettext keys it: "context\x04msgid".
+    """
     entries, current, field = {}, {}, None
     for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         if not line.strip():
             if current.get("msgid"):
-                entries[current["msgid"]] = current.get("msgstr", "")
+                key = current["msgid"]
+                if "msgctxt" in current:
+                    key = f"{current['msgctxt']}\x04{key}"
+                entries[key] = current.get("msgstr", "")
             current, field = {}, None
-        elif line.startswith(("msgid ", "msgstr ", "msgstr[0] ")):
-            field = "msgid" if line.startswith("msgid ") else "msgstr"
+        elif line.startswith(("msgctxt ", "msgid ", "msgstr ", "msgstr[0] ")):
+            field = line.split(" ", 1)[0].split("[", 1)[0]
             current[field] = ast.literal_eval(line.split(" ", 1)[1])
         elif line.startswith('"') and field:
             current[field] += ast.literal_eval(line)
