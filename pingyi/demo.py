@@ -24,9 +24,9 @@ def load_all(year: int | None = None) -> tuple[list[DemoUser], list[tuple[str, s
         load_rectification_demo(campaign, users)
         load_inspections_demo(campaign, users)
         load_complaints_demo(campaign, users)
-        load_scoring_demo(campaign, users)
-        # After the tally's imports: the scoring demo loads only into a campaign without answers.
+        # Before the tally, so the published run counts the web and paper answers too.
         tokens = load_surveys_demo(campaign, users)
+        load_scoring_demo(campaign, users)
         # Last: it marks what every app's demo left overdue, once.
         do_mark_overdue_items(acting_user=OPERATOR)
     return DEMO_USERS, tokens

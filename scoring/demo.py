@@ -2,7 +2,7 @@
 bureaus, brought in through the importers, then a run started, signed by the
 organizer and the statistics bureau, and published by the leader.
 
-Loading is idempotent: nothing is added once the campaign has responses.
+Loading is idempotent: nothing is added once the campaign has imported responses.
 """
 
 import csv
@@ -44,7 +44,7 @@ MOODS = [
 
 
 def load_demo(campaign: Campaign, users: dict) -> None:
-    if campaign.responses.exists():
+    if campaign.import_batches.exists():
         return
     scheme = parse_scheme(resolved_scheme(campaign.scheme))
     targets = list(campaign.targets.select_related("unit").order_by("unit__path"))
