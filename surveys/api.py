@@ -250,7 +250,7 @@ def respond(request, payload: RespondIn, response: HttpResponse):
     client = _client(request)
     try:
         opened = open_invitation(payload.token, client)
-        if opened.invitation.used_on is None:  # a used code gets its refusal or its replay
+        if not opened.invitation.used:  # a used code gets its refusal or its replay
             check_open(opened.form.questionnaire)
             problem = _unknown_items(opened, payload.answers)
             if problem is not None:
@@ -274,7 +274,7 @@ def questionnaire(request, payload: TokenIn, response: HttpResponse):
     _no_store(response)
     try:
         opened = open_invitation(payload.token, _client(request))
-        if opened.invitation.used_on is not None:
+        if opened.invitation.used:
             raise used_refusal()
         check_open(opened.form.questionnaire)
     except Refusal as refusal:

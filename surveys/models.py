@@ -153,12 +153,17 @@ class InvitationBatch(AppendOnlyRow):
 
 
 class Invitation(AppendOnlyRow):
-    """A one-time token, kept only as its SHA-256; `used_on` is filled once, to the day."""
+    """A one-time token, kept only as its SHA-256; `used` is filled once.
+
+    No date of use is kept: with the day, a card used alone that day at its
+    target would match the one answer stored for that target and day.
+    """
 
     batch = models.ForeignKey(InvitationBatch, on_delete=models.PROTECT, related_name="invitations")
     serial = models.PositiveIntegerField(_("card number"))
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
-    used_on = models.DateField(_("used on"), null=True, blank=True)
+    # NULL until used, then True; NULL rather than False so `fill_in` sets it once.
+    used = models.BooleanField(_("used"), null=True, blank=True)
 
     class Meta:
         ordering = ["batch", "serial"]
@@ -227,10 +232,10 @@ class Response(AppendOnlyRow):
     receipt = models.CharField(_("receipt"), max_length=20, unique=True, null=True, blank=True)
     # SHA-256 of the random key the answer form carried: a replayed POST finds its response.
     submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    # Fraud signals: salted hash of client network and user agent (never the raw IP),
-    # seconds from page to submit, and a digest of the normalised free text.
+    # Fraud signals: salted hash of client address and user agent (never the raw IP)
+    # and a digest of the normalised free text. The time taken is judged at submission
+    # and not kept: matched with a log's GET-to-POST gap it would point at the client.
     device_hash = models.CharField(max_length=64, blank=True)
-    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     text_digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
@@ -255,6 +260,7 @@ class Response(AppendOnlyRow):
 
 class FlagKind(models.TextChoices):
     REPEAT_DEVICE = "repeat_device", _("Same device again on an open link")
+    MANUAL = "manual", _("Raised by an organizer")
     BURST = "burst", _("Burst of answers to one target")
     SPEEDER = "speeder", _("Answered too fast")
     STRAIGHT_LINE = "straight_line", _("Same mark for every item")

@@ -127,7 +127,7 @@ def batch_progress(campaign: Campaign, targets_qs: QuerySet[Target]) -> list[dic
     batches = (
         InvitationBatch.objects.filter(campaign=campaign, target__in=targets_qs.values("pk"))
         .select_related("target__unit")
-        .annotate(used=Count("invitations", filter=Q(invitations__used_on__isnull=False)))
+        .annotate(used=Count("invitations", filter=Q(invitations__used=True)))
         .order_by("number")
     )
     return [

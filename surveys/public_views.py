@@ -137,7 +137,7 @@ def invitation(request, token):
 def _show_invitation(request, token, *, action, in_url=False):
     try:
         opened = submission.open_invitation(token, client_of(request))
-        if opened.invitation.used_on is not None:
+        if opened.invitation.used:
             raise submission.used_refusal()
         submission.check_open(opened.form.questionnaire)
     except Refusal as refusal:
@@ -196,6 +196,10 @@ def _answer_page(request, opened, *, action, code="", error=None):
     values = _values(request.POST, form) if error else {}
     posted = request.POST if error else {}
     key = posted.get("submission_key", "")
+    key = key if 16 <= len(key) <= 100 else secrets.token_urlsafe(24)
+    start = posted.get("started", "")
+    if started_at(start, key) is None:
+        start = signing.dumps([int(timezone.now().timestamp()), key], salt=START_SALT)
     context = {
         "opened": opened,
         "form": form,
@@ -207,9 +211,9 @@ def _answer_page(request, opened, *, action, code="", error=None):
         "disabled": False,
         "action": action,
         "code": code,
-        "submission_key": key if 16 <= len(key) <= 100 else secrets.token_urlsafe(24),
-        "started": posted.get("started")
-        or signing.dumps(int(timezone.now().timestamp()), salt=START_SALT),
+        "submission_key": key,
+        # Signed with the form's key: a start time serves one answer only.
+        "started": start,
     }
     status = 400 if error else 200
     return render(request, "surveys/public/answer.html", context, status=status)
@@ -227,16 +231,21 @@ def _values(data, form) -> dict[str, str]:
 
 
 def _form_keys(request) -> dict:
+    key = request.POST.get("submission_key", "")
     return {
-        "submission_key": request.POST.get("submission_key", ""),
-        "started_at": started_at(request.POST.get("started", "")),
+        "submission_key": key,
+        "started_at": started_at(request.POST.get("started", ""), key),
+        "timed": True,
     }
 
 
-def started_at(value: str) -> datetime | None:
-    """When the answer page was served, from its signed field; None when unknown or forged."""
+def started_at(value: str, key: str) -> datetime | None:
+    """When the answer page was served, from its signed field; None when missing, forged,
+    or signed for another form's key."""
     try:
-        seconds = signing.loads(value, salt=START_SALT, max_age=START_MAX_AGE)
+        seconds, signed_key = signing.loads(value, salt=START_SALT, max_age=START_MAX_AGE)
+        if signed_key != key:
+            return None
         return datetime.fromtimestamp(int(seconds), tz=UTC)
     except (signing.BadSignature, TypeError, ValueError, OverflowError):
         return None

@@ -55,14 +55,22 @@ def count_arrival(target_id: int, now: datetime, questionnaire: Questionnaire) -
                 count=F("count") + 1
             )
     since = minute - timedelta(minutes=questionnaire.burst_minutes - 1)
+    # Minutes before the window are not needed and are not kept.
+    ArrivalCount.objects.filter(target_id=target_id, minute__lt=since).delete()
     total = ArrivalCount.objects.filter(target_id=target_id, minute__gte=since).aggregate(
         n=Sum("count")
     )["n"]
     return total or 0
 
 
-def raise_flags(response: Response, questionnaire: Questionnaire, *, items_max: dict) -> list[str]:
-    """Flag the new response; returns the kinds raised."""
+def raise_flags(
+    response: Response, questionnaire: Questionnaire, *, items_max: dict, elapsed: int | None
+) -> list[str]:
+    """Flag the new response; returns the kinds raised.
+
+    A flag carries the response's coarse time, not the moment it was raised,
+    so flags add nothing to match answers with a log.
+    """
     now = timezone.now()
     found: list[tuple[str, str]] = []
     if response.open_link_id:
@@ -79,11 +87,9 @@ def raise_flags(response: Response, questionnaire: Questionnaire, *, items_max: 
         arrivals = count_arrival(response.target_id, now, questionnaire)
         if arrivals > questionnaire.burst_count:
             found.append((FlagKind.BURST, f"{arrivals}/{questionnaire.burst_minutes}min"))
-    if (
-        response.duration_seconds is not None
-        and response.duration_seconds < questionnaire.min_seconds
-    ):
-        found.append((FlagKind.SPEEDER, f"{response.duration_seconds}s"))
+            _flag_burst_before(response, questionnaire)
+    if elapsed is not None and elapsed < questionnaire.min_seconds:
+        found.append((FlagKind.SPEEDER, f"<{questionnaire.min_seconds}s" if elapsed >= 0 else "?"))
     if _straight_lined(response.items or {}, items_max):
         found.append((FlagKind.STRAIGHT_LINE, ""))
     if response.text_digest and (
@@ -93,10 +99,31 @@ def raise_flags(response: Response, questionnaire: Questionnaire, *, items_max: 
     ):
         found.append((FlagKind.DUPLICATE_TEXT, ""))
     ResponseFlag.objects.bulk_create(
-        ResponseFlag(response=response, kind=kind, detail=detail, created_at=now)
+        ResponseFlag(response=response, kind=kind, detail=detail, created_at=response.submitted_at)
         for kind, detail in found
     )
     return [kind for kind, _ in found]
+
+
+def _flag_burst_before(response: Response, questionnaire: Questionnaire) -> None:
+    """Flag the open-link answers to the target just before the burst was noticed too.
+
+    Which of them fell in the window is not kept (no exact times), so the
+    last `burst_count` are flagged for review; a review keeps the honest ones.
+    """
+    earlier = (
+        Response.objects.filter(target_id=response.target_id, open_link__isnull=False)
+        .exclude(pk=response.pk)
+        .order_by("-pk")
+        .values_list("pk", "submitted_at")[: questionnaire.burst_count]
+    )
+    ResponseFlag.objects.bulk_create(
+        (
+            ResponseFlag(response_id=pk, kind=FlagKind.BURST, detail="", created_at=at)
+            for pk, at in earlier
+        ),
+        ignore_conflicts=True,
+    )
 
 
 def _straight_lined(items: dict[str, str], items_max: dict[str, Decimal]) -> bool:

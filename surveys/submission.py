@@ -3,7 +3,7 @@
 Every answer becomes a Response through `store_response`, which gives it a
 random receipt, coarsens its time, freezes the questionnaire it answered and
 raises fraud flags. A token is accepted once: its invitation row is locked
-and `used_on` is filled by a conditional UPDATE, so of any number of
+and `used` is filled by a conditional UPDATE, so of any number of
 concurrent submissions exactly one passes. Nothing written links the
 response to the invitation (ADR 0007).
 """
@@ -94,12 +94,12 @@ class Opened:
 
 
 def open_invitation(token: str, client: Client, *, lock: bool = False) -> Opened:
-    """The invitation for a token, or Refusal; a wrong token counts against the client's network."""
-    if throttle.is_blocked(client.ip):
-        raise Refusal(
-            Refusal.THROTTLED,
-            _("Too many wrong codes from your network. Please try again in an hour."),
-        )
+    """The invitation for a token, or Refusal; a wrong token counts against the client's network.
+
+    A blocked network is refused only codes that are wrong: a real code is
+    130 random bits, so letting it through helps no guesser, and one person
+    guessing cannot shut out a whole office or mobile network.
+    """
     invitation = None
     if is_well_formed(token):
         rows = Invitation.objects.select_related(
@@ -107,6 +107,11 @@ def open_invitation(token: str, client: Client, *, lock: bool = False) -> Opened
         ).filter(token_hash=token_hash(token))
         invitation = (rows.select_for_update(of=("self",)) if lock else rows).first()
     if invitation is None:
+        if throttle.is_blocked(client.ip):
+            raise Refusal(
+                Refusal.THROTTLED,
+                _("Too many wrong codes from your network. Please try again in an hour."),
+            )
         throttle.record_failure(client.ip)
         raise Refusal(
             Refusal.UNKNOWN,
@@ -177,6 +182,24 @@ def _replayed(key: str | None) -> Submitted | None:
     return None if response is None else Submitted(response.receipt, False, response)
 
 
+def key_reused() -> ValidationError:
+    return ValidationError(
+        {
+            "submission_key": _(
+                "This form was already sent with another code. Please open your own link again."
+            )
+        }
+    )
+
+
+def _locked_form(opened: Opened) -> Form:
+    """The questionnaire as it stands under a row lock, so an edit cannot slip in between
+    checking the answers and storing them (an editor locks the same row)."""
+    questionnaire = Questionnaire.objects.select_for_update().get(pk=opened.form.questionnaire.pk)
+    check_open(questionnaire)
+    return form_for(questionnaire, fixed_category=opened.form.fixed_category)
+
+
 def do_submit_by_token(
     token: str,
     data,
@@ -184,33 +207,43 @@ def do_submit_by_token(
     client: Client,
     submission_key: str = "",
     started_at: datetime | None = None,
+    timed: bool = False,
 ) -> Submitted:
-    """Store the answers for a one-time token, once; ValidationError or Refusal store nothing."""
+    """Store the answers for a one-time token, once; ValidationError or Refusal store nothing.
+
+    `timed`: the answer came from our page, which carries its signed start
+    time; without a valid one (`started_at` None) the answer is flagged.
+    """
     key = key_hash(submission_key)
     # Outside the transaction: a wrong token's count must survive the refusal.
     open_invitation(token, client)
-    with transaction.atomic():
-        opened = open_invitation(token, client, lock=True)
-        replay = _replayed(key)
-        if replay is not None:
-            return replay
-        if opened.invitation.used_on is not None:
-            raise used_refusal()
-        check_open(opened.form.questionnaire)
-        answers = clean_answers(opened.form, data)
-        today = timezone.localdate()
-        # The conditional UPDATE is the guard; the lock above makes concurrent callers queue.
-        if not Invitation.objects.filter(pk=opened.invitation.pk).fill_in(used_on=today):
-            raise used_refusal()
-        response = store_response(
-            opened.form,
-            opened.target,
-            answers,
-            channel=Channel.WEB,
-            origin="invitation",
-            submission_key=key,
-            duration=_seconds_since(started_at),
-        )
+    try:
+        with transaction.atomic():
+            opened = open_invitation(token, client, lock=True)
+            replay = _replayed(key)
+            if replay is not None:
+                if not opened.invitation.used:
+                    raise key_reused()  # someone else's form key: never their receipt
+                return replay
+            if opened.invitation.used:
+                raise used_refusal()
+            form = _locked_form(opened)
+            answers = clean_answers(form, data)
+            # The conditional UPDATE is the guard; the lock above makes concurrent callers queue.
+            if not Invitation.objects.filter(pk=opened.invitation.pk).fill_in(used=True):
+                raise used_refusal()
+            response = store_response(
+                form,
+                opened.target,
+                answers,
+                channel=Channel.WEB,
+                origin="invitation",
+                submission_key=key,
+                elapsed=_elapsed(started_at, timed),
+            )
+    except IntegrityError as exc:
+        # The same form key sent at the same moment with two codes: one of them won.
+        raise key_reused() from exc
     return Submitted(response.receipt, True, response)
 
 
@@ -221,27 +254,29 @@ def do_submit_open_link(
     client: Client,
     submission_key: str = "",
     started_at: datetime | None = None,
+    timed: bool = False,
 ) -> Submitted:
     """Store answers given through an open link; fraud signals flag what looks wrong."""
     key = key_hash(submission_key)
     opened = open_link(slug)
     check_open(opened.form.questionnaire)
-    answers = clean_answers(opened.form, data)
+    clean_answers(opened.form, data)  # refuse bad answers before taking any lock
     try:
         with transaction.atomic():
             replay = _replayed(key)
             if replay is not None:
                 return replay
+            form = _locked_form(opened)
             response = store_response(
-                opened.form,
+                form,
                 opened.target,
-                answers,
+                clean_answers(form, data),
                 channel=Channel.WEB,
                 origin="open_link",
                 open_link=opened.open_link,
                 submission_key=key,
                 device=device_hash(opened.campaign.code, client.ip, client.user_agent),
-                duration=_seconds_since(started_at),
+                elapsed=_elapsed(started_at, timed),
             )
     except IntegrityError:
         # A double click: both passed the replay check, the other stored the key first.
@@ -252,9 +287,10 @@ def do_submit_open_link(
     return Submitted(response.receipt, True, response)
 
 
-def _seconds_since(started_at: datetime | None) -> int | None:
+def _elapsed(started_at: datetime | None, timed: bool) -> int | None:
+    """Seconds from page to submit; -1 when our page sent no valid start time."""
     if started_at is None:
-        return None
+        return -1 if timed else None
     return max(0, int((timezone.now() - started_at).total_seconds()))
 
 
@@ -274,9 +310,13 @@ def store_response(
     open_link: OpenLink | None = None,
     submission_key: str | None = None,
     device: str = "",
-    duration: int | None = None,
+    elapsed: int | None = None,
 ) -> Response:
-    """Write one response in the caller's transaction, freeze its questionnaire, raise flags."""
+    """Write one response in the caller's transaction, freeze its questionnaire, raise flags.
+
+    `elapsed` (seconds from page to submit, -1 unknown) feeds the speeder
+    signal and is not stored.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("store_response must run inside transaction.atomic()")
     questionnaire = form.questionnaire
@@ -299,13 +339,18 @@ def store_response(
         receipt=new_receipt(),
         submission_key=submission_key,
         device_hash=device,
-        duration_seconds=duration,
         text_digest=text_digest(answers.problems, answers.suggestions),
     )
     if questionnaire.frozen_at is None:
+        # The coarse time: the moment of the first answer would single it out.
         Questionnaire.objects.filter(pk=questionnaire.pk, frozen_at__isnull=True).update(
-            frozen_at=timezone.now()
+            frozen_at=response.submitted_at
         )
     if channel == Channel.WEB:
-        raise_flags(response, questionnaire, items_max={i.key: i.max for i in form.items})
+        raise_flags(
+            response,
+            questionnaire,
+            items_max={i.key: i.max for i in form.items},
+            elapsed=elapsed,
+        )
     return response

@@ -2,12 +2,12 @@
 
 Checked on the model and on the real database table (so a migration cannot
 slip a link in), on the values of a stored row, on the invitation's
-day-only `used_on`, on the coarsened submission time and on the receipt.
+`used` flag (no time of use), on the coarsened submission time and on the receipt.
 """
 
 import base64
 import hashlib
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 import time_machine
@@ -103,20 +103,33 @@ def test_a_stored_response_holds_neither_the_token_nor_its_hash(cast):
             assert secret not in value.lower(), (name, secret)
 
 
-def test_the_invitation_keeps_only_the_day_it_was_used(cast):
+def test_the_invitation_keeps_no_time_of_use(cast):
+    # With the day of use, a card used alone that day at its target would name its answer.
     token = invitations(cast.target("county-a"), 1)[0][1]
     columns, _relations, _constraints = _introspect(Invitation._meta.db_table)
-    used_on = next(c for c in columns if c.name == "used_on")
+    open_questionnaire(cast.campaign)
+    do_submit_by_token(token, answers(), client=PHONE)
 
-    with time_machine.travel(
-        datetime(2026, 5, 12, 14, 37, 21, tzinfo=timezone.get_current_timezone())
-    ):
-        open_questionnaire(cast.campaign)
-        do_submit_by_token(token, answers(), client=PHONE)
+    time_types = {"DateField", "DateTimeField", "TimeField"}
+    kinds = {connection.introspection.get_field_type(c.type_code, c) for c in columns}
+    assert not kinds & time_types
+    assert Invitation.objects.get().used is True
 
-    assert connection.introspection.get_field_type(used_on.type_code, used_on) == "DateField"
-    value = Invitation.objects.get().used_on
-    assert type(value) is date and value == date(2026, 5, 12)
+
+def test_flags_and_the_frozen_questionnaire_carry_only_the_coarse_time(cast):
+    at = datetime(2026, 5, 12, 14, 37, 21, tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(at):
+        questionnaire = open_questionnaire(cast.campaign)
+        token = invitations(cast.target("county-a"), 1)[0][1]
+        stored = do_submit_by_token(
+            token, answers(), client=PHONE, started_at=timezone.now(), timed=True
+        ).response
+    questionnaire.refresh_from_db()
+    flag = stored.flags.get()  # answered in no time: a speeder
+    midnight = timezone.localtime(stored.submitted_at)
+    assert (midnight.hour, midnight.minute, midnight.second) == (0, 0, 0)
+    assert flag.created_at == stored.submitted_at == questionnaire.frozen_at
+    assert not hasattr(stored, "duration_seconds")
 
 
 def test_the_stored_time_is_coarsened_to_the_day_by_default(cast):

@@ -26,7 +26,7 @@ def test_the_demo_survey_has_answers_flags_and_unused_invitations_to_try(db):
     assert paper.filter(response__isnull=False).count() == 6  # five agreed, one resolved
     assert Response.objects.filter(channel="paper").count() == 6
     _, token = tokens[0]
-    assert Invitation.objects.get(token_hash=token_hash(token)).used_on is None
+    assert Invitation.objects.get(token_hash=token_hash(token)).used is None
     assert do_submit_by_token(token, {"tier": "满意"}, client=PHONE).created
 
     before = Response.objects.count()

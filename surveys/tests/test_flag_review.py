@@ -79,17 +79,21 @@ def test_an_open_link_burst_is_flagged_reviewed_excluded_and_leaves_the_tally(ca
         for n in range(6)
     ]
 
-    # then the answers past the third carry the burst flag, and all six count so far
-    flagged = [r for r in submitted if r.flags.filter(kind=FlagKind.BURST).exists()]
-    assert flagged == submitted[3:]
+    # then every answer in the burst is flagged (which fell in the window is not kept),
+    # and all six count so far
+    assert all(r.flags.filter(kind=FlagKind.BURST).exists() for r in submitted)
     before = county_a(cast.campaign)
     # survey 70 × (3×0.9 + 3×0.5)/6 = 49, inspection 18 + 9 = 27
     assert (before.responses, before.valid_votes, before.total) == (6, 6, Decimal("76.00"))
 
-    # when the organizer excludes them on the flags page
+    # when the organizer keeps the first three and excludes the rest on the flags page
     client = login(cast.organizer)
     page = client.get(flags_url())
-    assert [r.pk for r in page.context["page"]] == [r.pk for r in flagged]
+    assert sorted(r.pk for r in page.context["page"]) == [r.pk for r in submitted]
+    kept, flagged = submitted[:3], submitted[3:]
+    for response in kept:
+        reply = client.post(keep_url(response), {"reason": "高峰前正常作答"})
+        assert reply.status_code == 302
     for response in flagged:
         reply = client.post(exclude_url(response), {"reason": "同一时段集中提交，疑似组织刷票"})
         assert reply.status_code == 302
@@ -99,7 +103,9 @@ def test_an_open_link_burst_is_flagged_reviewed_excluded_and_leaves_the_tally(ca
     assert (after.responses, after.valid_votes, after.total) == (3, 3, Decimal("90.00"))
     assert Response.objects.filter(excluded_at__isnull=False).count() == 3
     assert Response.objects.count() == 6  # excluded, never deleted
-    events = Event.objects.filter(action="surveys.response_reviewed").order_by("seq")
+    events = Event.objects.filter(
+        action="surveys.response_reviewed", data__decision="exclude"
+    ).order_by("seq")
     assert [e.data for e in events] == [
         {
             "campaign": CODE,

@@ -61,7 +61,7 @@ def test_an_organizer_creates_a_batch_and_downloads_its_csv_and_cards_once(cast,
     )
     # the database keeps only the hashes: no raw token in any column of the table
     tokens = [r["link"].rstrip("/").rsplit("/", 1)[1] for r in rows]
-    stored = list(Invitation.objects.values_list("batch_id", "serial", "token_hash", "used_on"))
+    stored = list(Invitation.objects.values_list("batch_id", "serial", "token_hash", "used"))
     assert {h for _, _, h, _ in stored} == {token_hash(t) for t in tokens}
     dumped = repr(stored)
     assert not any(token in dumped for token in tokens)

@@ -24,10 +24,7 @@ def url_of(token):
 
 
 def nothing_stored():
-    return (
-        Response.objects.count() == 0
-        and not Invitation.objects.filter(used_on__isnull=False).exists()
-    )
+    return Response.objects.count() == 0 and not Invitation.objects.filter(used=True).exists()
 
 
 def test_a_missing_tier_is_asked_for_and_the_other_answers_kept(token, client, english):

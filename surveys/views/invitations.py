@@ -121,7 +121,7 @@ def batches(request, code):
     rows = (
         InvitationBatch.objects.filter(campaign=access.campaign)
         .select_related("target__unit", "created_by")
-        .annotate(used=Count("invitations", filter=Q(invitations__used_on__isnull=False)))
+        .annotate(used=Count("invitations", filter=Q(invitations__used=True)))
         .order_by("-number")
     )
     context = {
