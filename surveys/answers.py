@@ -105,10 +105,17 @@ def clean_answers(form: Form, data: Mapping) -> Answers:
     return Answers(tier, category, items, score, problems, suggestions)
 
 
+def plain_text(value) -> str:
+    """Form or JSON input as storable text: stripped, without NUL or lone surrogates."""
+    return _text(value)
+
+
 def _text(value) -> str:
     if isinstance(value, list | tuple):
         value = value[-1] if value else ""
-    return "" if value is None else str(value).strip()
+    text = "" if value is None else str(value).strip()
+    # NUL and lone surrogates cannot be stored (PostgreSQL refuses NUL, UTF-8 surrogates).
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
 def _category(form: Form, category: str, fail) -> str:
@@ -137,10 +144,11 @@ def _item(item: Item, text: str, fail) -> Decimal | None:
         value = Decimal(text)
     except InvalidOperation:
         value = None
-    if value is None or not value.is_finite() or value != value.quantize(Decimal("0.01")):
+    # The exponent test, not quantize: quantize raises on 1e30 instead of answering.
+    if value is None or not value.is_finite() or value.as_tuple().exponent < -2:
         fail(name, _("“%(item)s” needs a number, such as 8 or 7.5.") % {"item": item.label})
         return None
-    if not Decimal(0) <= value <= item.max:
+    if not Decimal(0) <= value <= item.max:  # also refuses 1e30, whose exponent is positive
         fail(
             name,
             _("“%(item)s” takes a score from 0 to %(max)s.")

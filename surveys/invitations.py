@@ -16,6 +16,7 @@ from campaigns.access import CampaignAccess
 from campaigns.models import Campaign, Target
 from orgs.access import stored_user
 from orgs.models import Role
+from surveys.answers import plain_text
 from surveys.models import Invitation, InvitationBatch, OpenLink
 from surveys.questionnaires import categories_of, current_questionnaire, scheme_of
 from surveys.tokens import new_slug, new_token, token_hash
@@ -31,7 +32,7 @@ def check_organizer(campaign: Campaign, acting_user) -> None:
 
 
 def check_category(campaign: Campaign, category: str) -> str:
-    category = (category or "").strip()
+    category = plain_text(category)
     if not category:
         return ""
     questionnaire = current_questionnaire(campaign)
@@ -73,6 +74,7 @@ def do_create_invitation_batch(
             {"size": _("A batch holds from 1 to %(max)s invitations.") % {"max": MAX_BATCH}}
         )
     category = check_category(campaign, category)
+    label = plain_text(label)
     if len(label) > 200:
         raise ValidationError({"label": _("This text is too long.")})
     tokens = [(serial, new_token()) for serial in range(1, size + 1)]
@@ -117,6 +119,7 @@ def do_create_open_link(
     check_organizer(campaign, acting_user)
     _check_target(campaign, target)
     category = check_category(campaign, category)
+    label = plain_text(label)
     if len(label) > 200:
         raise ValidationError({"label": _("This text is too long.")})
     with transaction.atomic():

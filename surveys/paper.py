@@ -24,7 +24,7 @@ from audit.record import record_event
 from campaigns.access import CampaignAccess, get_campaign_for_user
 from campaigns.models import Campaign, Target
 from orgs.models import Role
-from surveys.answers import ITEM_PREFIX, Answers, clean_answers, form_for
+from surveys.answers import ITEM_PREFIX, Answers, clean_answers, form_for, plain_text
 from surveys.invitations import check_category, check_organizer
 from surveys.models import (
     Channel,
@@ -129,7 +129,7 @@ def do_create_paper_batch(
             {"size": _("A paper batch holds from 1 to %(max)s forms.") % {"max": MAX_PAPER_BATCH}}
         )
     category = check_category(campaign, category)
-    label = (label or "").strip()
+    label = plain_text(label)
     if len(label) > 200:
         raise ValidationError({"label": _("This text is too long.")})
     with transaction.atomic():

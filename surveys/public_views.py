@@ -38,7 +38,7 @@ from scoring.access import published_run
 from surveys import submission
 from surveys.models import Response
 from surveys.submission import Client, Refusal
-from surveys.tokens import grouped, normalise
+from surveys.tokens import RECEIPT_RE, grouped, normalise
 
 REFERRER_POLICY = "strict-origin"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -286,7 +286,7 @@ def receipt(request):
     code = normalise(request.POST.get("receipt", ""))[:100]
     found = (
         Response.objects.select_related("target__unit", "campaign").filter(receipt=code).first()
-        if code
+        if RECEIPT_RE.match(code)
         else None
     )
     context = {"code": request.POST.get("receipt", "")[:100], "looked_up": True}
@@ -306,7 +306,8 @@ def receipt_status(response: Response) -> dict:
         "campaign": response.campaign,
         "target_name": response.target.unit.name,
         "received_on": timezone.localtime(response.submitted_at).date(),
-        "excluded": response.excluded_at is not None,
+        # Not before publication: it would tell a vote stuffer which signals caught them.
+        "excluded": response.excluded_at is not None and run is not None,
         "run": run,
         "counted": None,
     }

@@ -175,6 +175,11 @@ def clean_fields(values: dict, scheme: Scheme) -> dict:
             "items",
             _("The scheme has no tier question, so the questionnaire needs score-sheet items."),
         )
+    elif scheme.survey_score_leaf() is not None and not values["items"]:
+        fail(
+            "items",
+            _("The scheme counts a score sheet, so the questionnaire needs score-sheet items."),
+        )
     for name in ("ask_problems", "ask_suggestions"):
         values[name] = bool(values.get(name))
     for name, low, high in (
@@ -234,7 +239,11 @@ def _items(value, scheme: Scheme, fail) -> list[dict]:
             fail(
                 "items", _("Item %(n)s needs a label of at most 300 characters.") % {"n": position}
             )
-        if not maximum.is_finite() or maximum <= 0 or maximum != maximum.quantize(Decimal("0.01")):
+        if (
+            not maximum.is_finite()
+            or not 0 < maximum <= FULL_MARKS
+            or maximum.as_tuple().exponent < -2
+        ):
             fail(
                 "items",
                 _("Item %(n)s needs a maximum above 0 with at most two decimals.")

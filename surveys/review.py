@@ -17,6 +17,7 @@ from audit.record import record_event
 from campaigns.access import CampaignAccess
 from campaigns.models import Campaign
 from orgs.models import Role
+from surveys.answers import plain_text
 from surveys.models import FlagReview, Response, ResponseFlag, ReviewDecision
 
 MAX_REASON = 2000
@@ -48,7 +49,7 @@ def do_review_response(
     """
     campaign = response.campaign
     check_may_review(campaign, acting_user)
-    reason = (reason or "").strip()
+    reason = plain_text(reason)
     errors = {}
     if decision not in ReviewDecision.values:
         errors["decision"] = [_("Choose keep or exclude.")]

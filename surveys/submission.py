@@ -31,7 +31,7 @@ from surveys.models import (
 )
 from surveys.questionnaires import current_questionnaire
 from surveys.signals import device_hash, raise_flags, text_digest
-from surveys.tokens import is_well_formed, new_receipt, token_hash
+from surveys.tokens import SLUG_RE, is_well_formed, new_receipt, token_hash
 
 
 class Refusal(Exception):
@@ -125,11 +125,14 @@ def open_invitation(token: str, client: Client, *, lock: bool = False) -> Opened
 
 
 def open_link(slug: str) -> Opened:
-    link = (
-        OpenLink.objects.select_related("target__unit", "target__campaign")
-        .filter(slug=(slug or "").lower())
-        .first()
-    )
+    slug = (slug or "").lower()
+    link = None
+    if SLUG_RE.match(slug):  # never send a malformed value (NUL …) to the database
+        link = (
+            OpenLink.objects.select_related("target__unit", "target__campaign")
+            .filter(slug=slug)
+            .first()
+        )
     if link is None:
         raise Refusal(Refusal.UNKNOWN, _("This survey link is not known."))
     if link.closed_at is not None:

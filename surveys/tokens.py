@@ -16,6 +16,8 @@ RECEIPT_LENGTH = 16  # 80 bits: a receipt only answers "was it counted"
 SLUG_LENGTH = 10
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 TOKEN_RE = re.compile(rf"^[a-z2-7]{{{TOKEN_LENGTH}}}$")
+RECEIPT_RE = re.compile(rf"^[a-z2-7]{{{RECEIPT_LENGTH}}}$")
+SLUG_RE = re.compile(rf"^[a-z2-7]{{{SLUG_LENGTH}}}$")
 # How a token appears in a URL path, for redacting logs.
 TOKEN_PATH_RE = re.compile(r"/s/[A-Za-z2-7][A-Za-z2-7\-]{9,60}")
 

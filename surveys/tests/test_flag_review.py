@@ -244,3 +244,10 @@ def test_the_flags_page_is_paginated_by_25(cast, login):
     client = login(cast.organizer)
     assert len(client.get(flags_url()).context["page"].object_list) == 25
     assert len(client.get(flags_url() + "?page=2").context["page"].object_list) == 2
+
+
+def test_a_reason_with_a_nul_byte_is_stored_without_it(cast):
+    open_questionnaire(cast.campaign)
+    response = speeder(cast)
+    do_review_response(response, decision="keep", reason="正常\x00作答", acting_user=cast.organizer)
+    assert response.reviews.get().reason == "正常作答"

@@ -113,3 +113,30 @@ def test_a_score_sheet_only_scheme_needs_items(db, english):
     with pytest.raises(ValidationError) as caught:
         do_save_questionnaire(campaign, {}, acting_user=None)
     assert "score-sheet items" in caught.value.message_dict["items"][0]
+
+
+def test_a_scheme_that_counts_a_score_sheet_needs_items_and_maxima_stay_sane(db, english):
+    spec = small_spec()
+    spec["scheme"] = {
+        "name": "等次加评分表",
+        "components": [
+            {
+                "key": "survey",
+                "label": "满意度",
+                "weight": 50,
+                "source": "survey",
+                "tiers": [{"label": "满意", "value": 1}, {"label": "不满意", "value": 0}],
+            },
+            {"key": "sheet", "label": "评分表", "weight": 50, "source": "survey_score"},
+        ],
+        "grades": {"bands": [{"label": "好", "min": 0}]},
+    }
+    campaign = do_load_campaign_spec(spec, acting_user=OPERATOR).campaign
+    with pytest.raises(ValidationError) as caught:
+        do_save_questionnaire(campaign, {}, acting_user=None)
+    assert "counts a score sheet" in caught.value.message_dict["items"][0]
+    with pytest.raises(ValidationError) as caught:
+        do_save_questionnaire(
+            campaign, {"items": [{"label": "甲", "max": "1e30"}]}, acting_user=None
+        )
+    assert "Item 1" in caught.value.message_dict["items"][0]

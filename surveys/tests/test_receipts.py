@@ -81,15 +81,22 @@ def test_before_publication_a_receipt_shows_target_and_day_but_no_answer(
     assert page["Referrer-Policy"] == "strict-origin"
 
 
-def test_an_excluded_answer_says_so_without_the_reason(cast, tokens, client, english):
+def test_an_exclusion_shows_only_once_results_are_published(cast, tokens, client, english):
     with time_machine.travel(EVALUATE_DAY, tick=False):
         response = submit(tokens[0], fast=True)
         exclude(response, cast.organizer)
+        # Before publication it would tell a vote stuffer which signal caught the answer.
+        before = look_up(client, response.receipt)
+    with time_machine.travel(EVALUATE_DAY + timedelta(hours=1), tick=False):
+        publish(cast)
 
-    page = look_up(client, response.receipt)
+    after = look_up(client, response.receipt)
 
-    assert verdict(page) == "Not counted: excluded after review."
-    assert "同一设备" not in page.content.decode()
+    assert verdict(before) == (
+        "Received. The results are not published yet; come back after they are."
+    )
+    assert verdict(after) == "Not counted: excluded after review."
+    assert "同一设备" not in after.content.decode()
 
 
 def test_after_publication_a_receipt_tells_whether_the_answer_was_counted(

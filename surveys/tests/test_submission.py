@@ -228,3 +228,33 @@ def test_a_double_click_on_an_open_link_that_loses_the_race_gets_the_same_receip
     again = do_submit_open_link(link.slug, answers(), client=PHONE, submission_key="d" * 24)
     assert (again.created, again.receipt) == (False, first.receipt)
     assert Response.objects.count() == 1
+
+
+def test_huge_numbers_and_broken_text_get_messages_not_server_errors(cast, english):
+    open_questionnaire(cast.campaign, items=SHEET)
+    token = invitations(cast.target("county-a"), 1)[0][1]
+    bad = answers(**{**FULL_SHEET, "item_attitude": "1e30", "item_efficiency": "3.333"})
+    with pytest.raises(ValidationError) as caught:
+        do_submit_by_token(token, bad, client=PHONE)
+    assert set(caught.value.message_dict) == {"item_attitude", "item_efficiency"}
+    broken = answers(**FULL_SHEET, problems="排队\ud800太久\x00了")
+    stored = do_submit_by_token(token, broken, client=PHONE).response
+    assert stored.problems == "排队?太久了"
+
+
+def test_malformed_link_codes_never_reach_the_database(cast):
+    open_questionnaire(cast.campaign)
+    for slug in ("abc\x00defgh", "x" * 500, ""):
+        with pytest.raises(Refusal) as caught:
+            do_submit_open_link(slug, answers(), client=PHONE)
+        assert caught.value.code == Refusal.UNKNOWN
+
+
+def test_a_form_key_sent_again_with_another_code_is_refused_not_answered(cast, english):
+    open_questionnaire(cast.campaign)
+    first, second = (t for _, t in invitations(cast.target("county-a"), 2))
+    do_submit_by_token(first, answers(), client=PHONE, submission_key="s" * 24)
+    with pytest.raises(ValidationError) as caught:
+        do_submit_by_token(second, answers(), client=PHONE, submission_key="s" * 24)
+    assert "already sent with another code" in caught.value.message_dict["submission_key"][0]
+    assert Invitation.objects.filter(used=True).count() == 1
