@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.utils import translation
 
 from audit.models import Event
 from orgs.models import Role
@@ -363,7 +364,9 @@ def _race(form, keyers) -> Counter:
             thread_connection.ensure_connection()  # connect first, so they start together
             barrier.wait(timeout=30)
             data = answers(**SHEET_ANSWERS, problems=f"读法 {n}")
-            outcome = do_enter_paper_form(form, data, acting_user=keyer).status
+            # A new thread speaks the site's default language; the check reads English.
+            with translation.override("en"):
+                outcome = do_enter_paper_form(form, data, acting_user=keyer).status
         except ValidationError as exc:
             outcome = "refused" if "keyed twice" in str(exc) else f"error:{exc}"
         except Exception as exc:  # anything else is a failure the test must show
