@@ -151,6 +151,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "pingyi.views.csrf_failure"
 
 # One console handler for everything, redacting invitation tokens (/s/<token>) from
 # messages and tracebacks; Django's own loggers hand their records to it instead of

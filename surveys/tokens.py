@@ -18,8 +18,9 @@ _ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 TOKEN_RE = re.compile(rf"^[a-z2-7]{{{TOKEN_LENGTH}}}$")
 RECEIPT_RE = re.compile(rf"^[a-z2-7]{{{RECEIPT_LENGTH}}}$")
 SLUG_RE = re.compile(rf"^[a-z2-7]{{{SLUG_LENGTH}}}$")
-# How a token appears in a URL path, for redacting logs.
-TOKEN_PATH_RE = re.compile(r"/s/[A-Za-z2-7][A-Za-z2-7\-]{9,60}")
+# A token in a URL path, for redacting logs: any segment after /s/ but the page names
+# (typed with spaces, dashes or percent-escapes, it is still someone's ballot).
+TOKEN_PATH_RE = re.compile(r"/s/(?!(?:o|answer|receipt)(?:[/?#\s]|$))[^/\s?#\"']{6,}")
 
 
 def _base32(nbytes: int, length: int) -> str:

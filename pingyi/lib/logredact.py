@@ -15,7 +15,9 @@ from surveys.tokens import TOKEN_PATH_RE
 
 REDACTED = "/s/[redacted]"
 # The same path percent-encoded, as it appears in a query string (?next=%2Fs%2F…).
-_ENCODED_PATH_RE = re.compile(r"%2[Ff]s%2[Ff][A-Za-z2-7][A-Za-z2-7\-]{9,60}")
+_ENCODED_PATH_RE = re.compile(
+    r"%2[Ff]s%2[Ff](?!(?:o|answer|receipt)%2[Ff])(?:(?!%2[Ff])[A-Za-z0-9%\-_.~+]){6,}"
+)
 _ENCODED_REDACTED = "%2Fs%2F[redacted]"
 _PLAIN = (int, float, bool, type(None))
 

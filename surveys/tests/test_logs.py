@@ -240,3 +240,8 @@ def _get(request, seconds: float = 30) -> int:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_a_token_typed_with_escaped_spaces_is_redacted_too():
+    assert redact("GET /s/abcd%20efgh%20ijkl/ HTTP/1.1") == "GET /s/[redacted]/ HTTP/1.1"
+    assert redact("next=%2Fs%2FABCD%2520efgh%2F") == "next=%2Fs%2F[redacted]%2F"

@@ -60,3 +60,21 @@ def test_invite_as_a_liaison_is_refused(cast, tmp_path):
             "liaison",
         )
     assert not InvitationBatch.objects.exists()
+
+
+def test_a_file_that_cannot_be_written_keeps_no_batch(cast, tmp_path):
+    open_questionnaire(cast.campaign)
+    output = tmp_path / "missing-folder" / "b.csv"
+    with pytest.raises(CommandError, match=r"b\.csv"):
+        call_command(
+            "surveys", "invite", "c-2026", "county-a", "--size", "2", "--output", str(output)
+        )
+    assert not InvitationBatch.objects.exists()
+
+
+def test_the_codes_file_is_readable_by_its_owner_only(cast, tmp_path):
+    open_questionnaire(cast.campaign)
+    output = tmp_path / "b.csv"
+    call_command("surveys", "invite", "c-2026", "county-a", "--size", "2", "--output", str(output))
+    assert output.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["b.csv"]

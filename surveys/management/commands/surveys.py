@@ -4,11 +4,14 @@ The raw tokens exist only in the file written here (CSV, or ZIP of CSV and QR
 cards, by the file's extension); the database keeps their hashes.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -19,6 +22,17 @@ from surveys.cards import batch_csv, batch_zip
 from surveys.invitations import do_create_invitation_batch
 
 LOCAL_SITE = "http://127.0.0.1:8000"
+
+
+def _write_privately(path: Path, content: bytes) -> None:
+    """Readable by the owner only (the codes are ballots), and never half written."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as stream:  # mkstemp makes it 0600
+            stream.write(content)
+        os.link(temporary, path)  # fails rather than overwrite a file that appeared meanwhile
+    finally:
+        os.unlink(temporary)
 
 
 class Command(BaseCommand):
@@ -51,16 +65,23 @@ class Command(BaseCommand):
             target = campaign.targets.select_related("unit").filter(unit__code=unit).first()
             if target is None:
                 raise CommandError(_("%(unit)s is not a target of this campaign.") % {"unit": unit})
-            batch, tokens = do_create_invitation_batch(
-                campaign, target, size=size, category=category, label=label, acting_user=user
-            )
+            # The codes exist only in this file: the batch is kept only if the file is written.
+            with transaction.atomic():
+                batch, tokens = do_create_invitation_batch(
+                    campaign, target, size=size, category=category, label=label, acting_user=user
+                )
+                base = settings.PINGYI_SITE_URL or LOCAL_SITE
+                write = batch_zip if output.suffix.lower() == ".zip" else batch_csv
+                _write_privately(output, write(batch, tokens, base))
         except ValidationError as exc:
             raise CommandError("\n".join(exc.messages)) from exc
         except (PermissionDenied, Http404) as exc:
             raise CommandError(str(exc)) from exc
-        base = settings.PINGYI_SITE_URL or LOCAL_SITE
-        write = batch_zip if output.suffix.lower() == ".zip" else batch_csv
-        output.write_bytes(write(batch, tokens, base))
+        except OSError as exc:
+            raise CommandError(
+                _("Cannot write %(file)s: %(error)s")
+                % {"file": output, "error": exc.strerror or exc}
+            ) from exc
         self.stdout.write(
             _("Batch B%(number)s: %(size)s invitations for %(unit)s written to %(file)s.")
             % {"number": batch.number, "size": size, "unit": target.unit.name, "file": output}
