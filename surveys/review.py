@@ -18,7 +18,7 @@ from campaigns.access import CampaignAccess
 from campaigns.models import Campaign
 from orgs.models import Role
 from surveys.answers import plain_text
-from surveys.models import FlagReview, Response, ResponseFlag, ReviewDecision
+from surveys.models import FlagKind, FlagReview, Response, ResponseFlag, ReviewDecision
 
 MAX_REASON = 2000
 
@@ -92,6 +92,37 @@ def do_review_response(
             },
         )
     return review
+
+
+def do_flag_response(response: Response, *, reason: str, acting_user) -> ResponseFlag:
+    """An organizer raises a flag by hand (a stack of paper forms in one hand, a tip-off),
+    so the response can be reviewed like any flagged one; the reason is kept and audited."""
+    campaign = response.campaign
+    check_may_review(campaign, acting_user)
+    reason = plain_text(reason)
+    if not reason:
+        raise ValidationError({"reason": [_("Please give the reason for this decision.")]})
+    if len(reason) > 200:
+        raise ValidationError(
+            {"reason": [_("Please keep the reason to %(limit)s characters.") % {"limit": 200}]}
+        )
+    with transaction.atomic():
+        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+        if response.flags.filter(kind=FlagKind.MANUAL).exists():
+            raise ValidationError(_("This response is flagged for review already."))
+        flag = ResponseFlag.objects.create(
+            response=response,
+            kind=FlagKind.MANUAL,
+            detail=reason,
+            created_at=response.submitted_at,  # the coarse time: see ADR 0007
+        )
+        record_event(
+            "surveys.response_flagged",
+            response,
+            acting_user=acting_user,
+            data={"campaign": campaign.code, "response": response.pk, "reason": reason},
+        )
+    return flag
 
 
 def flagged_responses(campaign: Campaign, state: str) -> QuerySet[Response]:

@@ -251,3 +251,37 @@ def test_a_reason_with_a_nul_byte_is_stored_without_it(cast):
     response = speeder(cast)
     do_review_response(response, decision="keep", reason="正常\x00作答", acting_user=cast.organizer)
     assert response.reviews.get().reason == "正常作答"
+
+
+def test_an_organizer_flags_a_paper_answer_by_hand_and_can_then_exclude_it(cast, login):
+    from surveys.paper import do_create_paper_batch, do_enter_paper_form
+
+    open_questionnaire(cast.campaign)
+    batch = do_create_paper_batch(
+        cast.campaign, cast.target("county-a"), size=1, acting_user=cast.organizer
+    )
+    form = batch.forms.get()
+    for keyer in (cast.organizer, cast.tallier):
+        do_enter_paper_form(form, answers(), acting_user=keyer)
+    form.refresh_from_db()
+    client = login(cast.organizer)
+    page = client.get(reverse("surveys:paper_form", args=[CODE, batch.number, form.serial]))
+    flag_url = reverse("surveys:flag_response", args=[CODE, form.response_id])
+    assert flag_url in page.content.decode()
+
+    reply = client.post(flag_url, {"reason": "同一笔迹填写整叠问卷"})
+    client.post(exclude_url(form.response), {"reason": "核实为代填"})
+
+    assert reply.status_code == 302
+    assert form.response.flags.get().kind == FlagKind.MANUAL
+    assert Response.objects.get(pk=form.response_id).excluded_at is not None
+    assert Event.objects.filter(action="surveys.response_flagged").count() == 1
+
+
+def test_only_an_organizer_flags_by_hand_and_a_reason_is_needed(cast, login):
+    open_questionnaire(cast.campaign)
+    response = speeder(cast)
+    url = reverse("surveys:flag_response", args=[CODE, response.pk])
+    assert login(cast.tallier).post(url, {"reason": "x"}).status_code == 403
+    login(cast.organizer).post(url, {"reason": "  "})
+    assert not response.flags.filter(kind=FlagKind.MANUAL).exists()

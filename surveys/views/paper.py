@@ -134,6 +134,8 @@ def _form_page(request, access, form, *, values=None, errors=None, status=200):
         "values": values or {},
         "errors": errors or {},
         "disabled": False,
+        # A reconciled form can still be flagged for review (a stack in one hand …).
+        "may_flag": state.mode == "reconciled" and access.has(Role.ORGANIZER),
     }
     return render(request, "surveys/paper/form.html", context, status=status)
 

@@ -11,7 +11,13 @@ from django.views.decorators.http import require_POST
 
 from pingyi.lib.views import action_errors_as_messages
 from surveys.models import Response, ReviewDecision
-from surveys.review import ReviewState, do_review_response, flagged_responses, review_counts
+from surveys.review import (
+    ReviewState,
+    do_flag_response,
+    do_review_response,
+    flagged_responses,
+    review_counts,
+)
 from surveys.views.questionnaire import organizer_access
 
 PAGE_SIZE = 25
@@ -73,3 +79,19 @@ def keep_response(request, code, pk):
 @require_POST
 def exclude_response(request, code, pk):
     return _review(request, code, pk, ReviewDecision.EXCLUDE)
+
+
+@login_required
+@require_POST
+def flag_response(request, code, pk):
+    access = organizer_access(request.user, code)
+    response = Response.objects.filter(campaign=access.campaign, pk=pk).first()
+    if response is None:
+        raise Http404(_("No such response in this campaign."))
+    with action_errors_as_messages(request):
+        do_flag_response(response, reason=request.POST.get("reason", ""), acting_user=request.user)
+        messages.success(request, _("Response #%(id)s is flagged for review.") % {"id": pk})
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        return redirect(back)
+    return redirect("surveys:flags", code=code)
