@@ -11,6 +11,10 @@ from gunicorn.glogging import Logger
 
 from pingyi.lib.logredact import RedactTokens, redact
 
+# The public answering pages and the answering API.
+ANSWERING_PATHS = ("/s/", "/api/v1/surveys/respond", "/api/v1/surveys/questionnaire")
+ADDRESS_ATOMS = {"{remote_addr}e", "{x-forwarded-for}i", "{x-real-ip}i", "{forwarded}i"}
+
 
 class RedactingLogger(Logger):
     """Gunicorn's logger with invitation tokens removed from every access-log atom."""
@@ -25,9 +29,24 @@ class RedactingLogger(Logger):
         atoms = super().atoms(resp, req, environ, request_time)
         # 'r' (request line), 'U' (path), 'q' (query), 'f' (referer), and the same
         # values again as {raw_uri}e, {referer}i and the like.
-        return {
+        atoms = {
             key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()
         }
+        if is_answering(environ.get("PATH_INFO", "")):
+            # An answer's log line keeps no address: with the line's time and the order of
+            # answer ids it would point at the respondent (ADR 0007).
+            atoms = {key: _without_address(key, value) for key, value in atoms.items()}
+        return atoms
+
+
+def is_answering(path: str) -> bool:
+    return path.startswith(ANSWERING_PATHS)
+
+
+def _without_address(key: str, value):
+    if key == "h" or key.lower() in ADDRESS_ATOMS:
+        return "-"
+    return value
 
 
 logger_class = RedactingLogger
