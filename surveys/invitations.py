@@ -79,7 +79,9 @@ def do_create_invitation_batch(
         raise ValidationError({"label": _("This text is too long.")})
     tokens = [(serial, new_token()) for serial in range(1, size + 1)]
     with transaction.atomic():
-        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+        # FOR NO KEY UPDATE: an answer's insert (a foreign-key check, FOR KEY SHARE) must not
+        # wait on it while holding the questionnaire row this action may need: a deadlock.
+        Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
         number = (campaign.invitation_batches.aggregate(n=Max("number"))["n"] or 0) + 1
         batch = InvitationBatch.objects.create(
             campaign=campaign,

@@ -133,7 +133,9 @@ def do_create_paper_batch(
     if len(label) > 200:
         raise ValidationError({"label": _("This text is too long.")})
     with transaction.atomic():
-        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+        # FOR NO KEY UPDATE: an answer's insert (a foreign-key check, FOR KEY SHARE) must not
+        # wait on it while holding the questionnaire row this action may need: a deadlock.
+        Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
         questionnaire = current_questionnaire(campaign)
         if questionnaire is None:
             raise ValidationError(

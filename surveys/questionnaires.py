@@ -122,7 +122,9 @@ def do_save_questionnaire(campaign: Campaign, fields: dict, *, acting_user) -> Q
             _("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))}
         )
     with transaction.atomic():
-        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+        # FOR NO KEY UPDATE: an answer's insert (a foreign-key check, FOR KEY SHARE) must not
+        # wait on it while holding the questionnaire row this action may need: a deadlock.
+        Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
         current = campaign.questionnaires.select_for_update().order_by("-version").first()
         base = _values(current) if current else defaults(campaign)
         values = clean_fields({**base, **fields}, scheme_of(campaign))

@@ -62,7 +62,9 @@ def do_review_response(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+        # FOR NO KEY UPDATE: an answer's insert (a foreign-key check, FOR KEY SHARE) must not
+        # wait on it while holding the questionnaire row this action may need: a deadlock.
+        Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
         response = Response.objects.select_for_update().get(pk=response.pk)
         flags = sorted(response.flags.values_list("kind", flat=True))
         if not flags:
@@ -107,7 +109,9 @@ def do_flag_response(response: Response, *, reason: str, acting_user) -> Respons
             {"reason": [_("Please keep the reason to %(limit)s characters.") % {"limit": 200}]}
         )
     with transaction.atomic():
-        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+        # FOR NO KEY UPDATE: an answer's insert (a foreign-key check, FOR KEY SHARE) must not
+        # wait on it while holding the questionnaire row this action may need: a deadlock.
+        Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
         if response.flags.filter(kind=FlagKind.MANUAL).exists():
             raise ValidationError(_("This response is flagged for review already."))
         flag = ResponseFlag.objects.create(
