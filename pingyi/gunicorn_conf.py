@@ -11,9 +11,17 @@ from gunicorn.glogging import Logger
 
 from pingyi.lib.logredact import RedactTokens, redact
 
-# The public answering pages and the answering API.
-ANSWERING_PATHS = ("/s/", "/api/v1/surveys/respond", "/api/v1/surveys/questionnaire")
-ADDRESS_ATOMS = {"{remote_addr}e", "{x-forwarded-for}i", "{x-real-ip}i", "{forwarded}i"}
+# The public answering pages and API, and the files every page loads: a style sheet
+# fetched in the same second as an answer would give the answer's address back.
+ANSWERING_PATHS = (
+    "/s/",
+    "/api/v1/surveys/respond",
+    "/api/v1/surveys/questionnaire",
+    "/static/",
+    "/favicon.ico",
+)
+# Time, request, status, method, path, query, protocol, sizes and durations: no address.
+KEPT_ATOMS = frozenset(["t", "r", "s", "m", "U", "q", "H", "b", "B", "T", "D", "M", "L"])
 
 
 class RedactingLogger(Logger):
@@ -34,19 +42,15 @@ class RedactingLogger(Logger):
         }
         if is_answering(environ.get("PATH_INFO", "")):
             # An answer's log line keeps no address: with the line's time and the order of
-            # answer ids it would point at the respondent (ADR 0007).
-            atoms = {key: _without_address(key, value) for key, value in atoms.items()}
+            # answer ids it would point at the respondent (ADR 0007). Only the atoms below
+            # are kept; every other one (addresses in headers or the environment) is blanked.
+            atoms = {key: value if key in KEPT_ATOMS else "-" for key, value in atoms.items()}
         return atoms
 
 
 def is_answering(path: str) -> bool:
+    """The answering pages and API, and what their pages fetch (style sheet, icon)."""
     return path.startswith(ANSWERING_PATHS)
-
-
-def _without_address(key: str, value):
-    if key == "h" or key.lower() in ADDRESS_ATOMS:
-        return "-"
-    return value
 
 
 logger_class = RedactingLogger

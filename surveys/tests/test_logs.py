@@ -148,7 +148,7 @@ def test_gunicorn_access_log_atoms_are_redacted():
 
     assert atoms["r"] == "POST /s/[redacted]/?next=%2Fs%2F[redacted]%2F HTTP/1.1"
     assert (atoms["U"], atoms["q"]) == ("/s/[redacted]/", "next=/s/[redacted]/")
-    assert atoms["f"] == "http://127.0.0.1:8000/s/[redacted]/"
+    assert atoms["f"] == "-"  # an answering line keeps only time, request, status and sizes
     assert token not in repr(atoms) and grouped(token) not in repr(atoms)
     # An answer's line keeps no address (with its time it would point at the respondent).
     assert atoms["s"] == "200" and atoms["h"] == "-"
@@ -247,3 +247,48 @@ def _get(request, seconds: float = 30) -> int:
 def test_a_token_typed_with_escaped_spaces_is_redacted_too():
     assert redact("GET /s/abcd%20efgh%20ijkl/ HTTP/1.1") == "GET /s/[redacted]/ HTTP/1.1"
     assert redact("next=%2Fs%2FABCD%2520efgh%2F") == "next=%2Fs%2F[redacted]%2F"
+
+
+@pytest.mark.parametrize("path", ["/s/receipt/", "/static/pingyi/site.css", "/favicon.ico"])
+def test_answering_lines_keep_no_address_anywhere(path):
+    logger = gunicorn_logger()
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": path,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "203.0.113.7",
+        "HTTP_X_REAL_IP": "198.51.100.4",
+        "HTTP_X_FORWARDED_FOR": "198.51.100.4",
+    }
+    request = SimpleNamespace(headers=[("X-FORWARDED-FOR", "198.51.100.4")])
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    atoms = logger.atoms(response, request, environ, timedelta(milliseconds=3))
+    assert "203.0.113.7" not in repr(atoms) and "198.51.100.4" not in repr(atoms)
+    assert (atoms["U"], atoms["s"]) == (path, "200")
+
+
+def test_staff_pages_keep_their_address():
+    logger = gunicorn_logger()
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/campaigns/",
+        "PATH_INFO": "/campaigns/",
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "203.0.113.7",
+    }
+    atoms = logger.atoms(
+        SimpleNamespace(status="200 OK", sent=1, headers=[]),
+        SimpleNamespace(headers=[]),
+        environ,
+        timedelta(milliseconds=3),
+    )
+    assert atoms["h"] == "203.0.113.7"
+
+
+def test_a_token_typed_with_spaces_is_redacted_however_it_is_spaced():
+    assert redact("Bad Request: /s/i4li rco7 qcmf m4o2/") == "Bad Request: /s/[redacted]/"
+    assert redact("Gone: /s/abcd\u3000efgh/") == "Gone: /s/[redacted]/"
+    assert redact("GET /s/ HTTP/1.1") == "GET /s/ HTTP/1.1"
