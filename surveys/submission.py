@@ -96,10 +96,12 @@ class Opened:
 def open_invitation(token: str, client: Client, *, lock: bool = False) -> Opened:
     """The invitation for a token, or Refusal; a wrong token counts against the client's network.
 
-    A blocked network is refused only codes that are wrong: a real code is
-    130 random bits, so letting it through helps no guesser, and one person
-    guessing cannot shut out a whole office or mobile network.
+    An address that guessed too often is refused everything; its network is
+    refused wrong codes only, so one guesser cannot shut out a whole office
+    or mobile network (see surveys/throttle.py).
     """
+    if throttle.address_blocked(client.ip):
+        raise throttled()
     invitation = None
     if is_well_formed(token):
         rows = Invitation.objects.select_related(
@@ -107,11 +109,8 @@ def open_invitation(token: str, client: Client, *, lock: bool = False) -> Opened
         ).filter(token_hash=token_hash(token))
         invitation = (rows.select_for_update(of=("self",)) if lock else rows).first()
     if invitation is None:
-        if throttle.is_blocked(client.ip):
-            raise Refusal(
-                Refusal.THROTTLED,
-                _("Too many wrong codes from your network. Please try again in an hour."),
-            )
+        if throttle.network_blocked(client.ip):
+            raise throttled()
         throttle.record_failure(client.ip)
         raise Refusal(
             Refusal.UNKNOWN,
@@ -122,6 +121,13 @@ def open_invitation(token: str, client: Client, *, lock: bool = False) -> Opened
         _form(batch.target.campaign, batch.category), batch.target, invitation=invitation
     )
     return opened
+
+
+def throttled() -> Refusal:
+    return Refusal(
+        Refusal.THROTTLED,
+        _("Too many wrong codes from your network. Please try again in an hour."),
+    )
 
 
 def open_link(slug: str) -> Opened:

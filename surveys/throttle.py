@@ -1,4 +1,8 @@
-"""The guessing throttle: at most 100 wrong tokens per client network and hour.
+"""The guessing throttle: at most 100 wrong tokens per client address, and per network, an hour.
+
+An address over the limit is refused every code, right ones too, so it
+cannot go on testing codes; a network over the limit is refused wrong codes
+only, so one guesser cannot shut a whole office or mobile network out.
 
 Counted in the database, so every gunicorn worker shares the count, and by a
 keyed hash of the network, so the table holds no address. Staff logins are
@@ -41,27 +45,39 @@ def _hour(now: datetime) -> datetime:
     return now.replace(minute=0, second=0, microsecond=0)
 
 
-def is_blocked(ip: str) -> bool:
-    row = FailedTokenTry.objects.filter(
-        network_hash=keyed_hash("network", network_of(ip)), hour=_hour(timezone.now())
-    ).first()
+def _keys(ip: str) -> tuple[str, str]:
+    """The counters a wrong code adds to: the client's own address, and its network."""
+    return keyed_hash("address", (ip or "").strip()), keyed_hash("network", network_of(ip))
+
+
+def _over_limit(key: str) -> bool:
+    row = FailedTokenTry.objects.filter(network_hash=key, hour=_hour(timezone.now())).first()
     return row is not None and row.count >= limit()
+
+
+def address_blocked(ip: str) -> bool:
+    """This address guessed too often: refuse every code from it, right ones too."""
+    return _over_limit(_keys(ip)[0])
+
+
+def network_blocked(ip: str) -> bool:
+    """Its network guessed too often: refuse wrong codes, so neighbours still get in."""
+    return _over_limit(_keys(ip)[1])
 
 
 def record_failure(ip: str) -> None:
     """Count one wrong token; its own transaction, so a refused answer cannot roll it back."""
-    network_hash = keyed_hash("network", network_of(ip))
     hour = _hour(timezone.now())
-    with transaction.atomic():
-        updated = FailedTokenTry.objects.filter(network_hash=network_hash, hour=hour).update(
-            count=F("count") + 1
-        )
-        if updated:
-            return
-        try:
-            with transaction.atomic():
-                FailedTokenTry.objects.create(network_hash=network_hash, hour=hour, count=1)
-        except IntegrityError:  # another worker created the row first
-            FailedTokenTry.objects.filter(network_hash=network_hash, hour=hour).update(
-                count=F("count") + 1
-            )
+    for key in _keys(ip):
+        with transaction.atomic():
+            _count(key, hour)
+
+
+def _count(key: str, hour: datetime) -> None:
+    if FailedTokenTry.objects.filter(network_hash=key, hour=hour).update(count=F("count") + 1):
+        return
+    try:
+        with transaction.atomic():
+            FailedTokenTry.objects.create(network_hash=key, hour=hour, count=1)
+    except IntegrityError:  # another worker created the row first
+        FailedTokenTry.objects.filter(network_hash=key, hour=hour).update(count=F("count") + 1)

@@ -78,7 +78,7 @@ def test_an_invitation_fixes_the_category_and_a_stray_tier_is_refused(cast, engl
 def test_unknown_codes_count_against_the_network_until_it_is_throttled(cast, settings):
     settings.PINGYI_TOKEN_TRIES_PER_HOUR = 3
     open_questionnaire(cast.campaign)
-    token = invitations(cast.target("county-a"), 1)[0][1]
+    token, own = (t for _, t in invitations(cast.target("county-a"), 2))
     neighbour = Client(ip="203.0.113.99", user_agent="other phone")  # same /24
     for guess in ("a" * 26, "b" * 26, "not-even-a-token"):
         with pytest.raises(Refusal) as caught:
@@ -90,7 +90,11 @@ def test_unknown_codes_count_against_the_network_until_it_is_throttled(cast, set
     with pytest.raises(Refusal) as caught:
         do_submit_by_token("c" * 26, answers(), client=Client(ip="198.51.100.1"))
     assert caught.value.code == Refusal.UNKNOWN
-    # A real code is never refused for its network's wrong guesses.
+    # The guesser may test no more codes, not even a right one ...
+    with pytest.raises(Refusal) as caught:
+        do_submit_by_token(own, answers(), client=PHONE)
+    assert caught.value.code == Refusal.THROTTLED
+    # ... but a neighbour's real code is never refused for the network's wrong guesses.
     assert do_submit_by_token(token, answers(), client=neighbour).created
     # The table holds a keyed hash of the network, never the address.
     assert all(
