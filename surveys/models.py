@@ -4,7 +4,7 @@ A response is anonymous and never edited or deleted (ADR 0005); the one field
 written later is `excluded_at`, set once by a recorded review decision, so the
 tally leaves the response out by a column and the row stays. Nothing in a
 response points at an invitation or a token (ADR 0007): an invitation only
-records that it was used, and on which day.
+records that it was used, not when.
 """
 
 from django.conf import settings

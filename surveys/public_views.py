@@ -196,7 +196,9 @@ def _answer_page(request, opened, *, action, code="", error=None):
     values = _values(request.POST, form) if error else {}
     posted = request.POST if error else {}
     key = posted.get("submission_key", "")
-    key = key if 16 <= len(key) <= 100 else secrets.token_urlsafe(24)
+    # A key refused as another form's gets a fresh one, so the form can be sent again.
+    reused = "submission_key" in errors
+    key = key if 16 <= len(key) <= 100 and not reused else secrets.token_urlsafe(24)
     start = posted.get("started", "")
     if started_at(start, key) is None:
         start = signing.dumps([int(timezone.now().timestamp()), key], salt=START_SALT)

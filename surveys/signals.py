@@ -55,8 +55,11 @@ def count_arrival(target_id: int, now: datetime, questionnaire: Questionnaire) -
                 count=F("count") + 1
             )
     since = minute - timedelta(minutes=questionnaire.burst_minutes - 1)
-    # Minutes before the window are not needed and are not kept.
-    ArrivalCount.objects.filter(target_id=target_id, minute__lt=since).delete()
+    # Minutes before the window are not needed and are not kept, for any target of the
+    # campaign: a quiet target's last minute would otherwise stay, pointing at a visitor.
+    ArrivalCount.objects.filter(
+        target__campaign_id=questionnaire.campaign_id, minute__lt=since
+    ).delete()
     total = ArrivalCount.objects.filter(target_id=target_id, minute__gte=since).aggregate(
         n=Sum("count")
     )["n"]

@@ -349,3 +349,14 @@ def test_the_openapi_schema_lists_the_survey_endpoints(client):
     assert "security" not in respond  # public: no login
     progress = paths["/api/v1/surveys/campaigns/{code}/progress"]["get"]
     assert progress["security"] == [{"SessionAuth": []}]
+
+
+def test_a_nul_byte_in_a_batch_target_is_a_field_error(cast, client):
+    client.force_login(cast.organizer)
+    reply = client.post(
+        f"/api/v1/surveys/campaigns/{cast.campaign.code}/invitation-batches",
+        {"target": "county-a\x00", "size": 2},
+        content_type="application/json",
+    )
+    assert reply.status_code == 422
+    assert "target" in reply.json()["errors"]

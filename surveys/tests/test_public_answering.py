@@ -295,3 +295,17 @@ def test_the_language_switch_keeps_the_respondent_on_the_page(token, client):
 
     assert page.status_code == 302 and page.url == url_of(token)
     assert '<html lang="en">' in again.content.decode()
+
+
+def test_a_form_refused_for_a_reused_key_comes_back_with_a_fresh_one(cast, client, english):
+    open_questionnaire(cast.campaign)
+    first, second = (t for _, t in invitations(cast.target("county-a"), 2))
+    post_answers(client, url_of(first), answers(submission_key="k" * 24))
+
+    page = post_answers(client, url_of(second), answers(submission_key="k" * 24))
+    resend = post_answers(client, url_of(second), answers() | form_fields(page))
+
+    assert page.status_code == 400 and "another code" in page.content.decode()
+    assert form_fields(page)["submission_key"] != "k" * 24
+    assert resend.status_code == 200
+    assert Response.objects.count() == 2

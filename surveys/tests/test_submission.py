@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -262,3 +262,18 @@ def test_a_form_key_sent_again_with_another_code_is_refused_not_answered(cast, e
         do_submit_by_token(second, answers(), client=PHONE, submission_key="s" * 24)
     assert "already sent with another code" in caught.value.message_dict["submission_key"][0]
     assert Invitation.objects.filter(used=True).count() == 1
+
+
+def test_arrival_minutes_older_than_the_window_are_dropped_for_every_target(cast):
+    from surveys.models import ArrivalCount
+
+    open_questionnaire(cast.campaign, burst_minutes=5)
+    quiet, busy = open_link(cast.target("county-a")), open_link(cast.target("county-b"))
+    today = timezone.localdate()
+    zone = timezone.get_current_timezone()
+    with time_machine.travel(datetime.combine(today, time(10, 37), tzinfo=zone), tick=False):
+        do_submit_open_link(quiet.slug, answers(), client=PHONE)
+    with time_machine.travel(datetime.combine(today, time(11, 0), tzinfo=zone), tick=False):
+        do_submit_open_link(busy.slug, answers(), client=PHONE)
+    # The quiet target's 10:37 would otherwise stay, pointing at whoever stood there then.
+    assert list(ArrivalCount.objects.values_list("target__unit__code", flat=True)) == ["county-b"]

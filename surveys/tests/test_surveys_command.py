@@ -78,3 +78,18 @@ def test_the_codes_file_is_readable_by_its_owner_only(cast, tmp_path):
     call_command("surveys", "invite", "c-2026", "county-a", "--size", "2", "--output", str(output))
     assert output.stat().st_mode & 0o777 == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["b.csv"]
+
+
+def test_a_file_system_without_hard_links_still_gets_the_file(cast, tmp_path, monkeypatch):
+    import os
+
+    def no_links(source, target):
+        raise PermissionError("operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    open_questionnaire(cast.campaign)
+    output = tmp_path / "b.csv"
+    call_command("surveys", "invite", "c-2026", "county-a", "--size", "2", "--output", str(output))
+    assert output.stat().st_mode & 0o777 == 0o600
+    assert len(output.read_text(encoding="utf-8-sig").splitlines()) == 3
+    assert [p.name for p in tmp_path.iterdir()] == ["b.csv"]

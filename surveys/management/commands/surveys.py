@@ -30,9 +30,23 @@ def _write_privately(path: Path, content: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:  # mkstemp makes it 0600
             stream.write(content)
-        os.link(temporary, path)  # fails rather than overwrite a file that appeared meanwhile
+        try:
+            os.link(temporary, path)  # fails rather than overwrite a file that appeared
+        except (PermissionError, NotImplementedError):  # no hard links (a FAT USB stick)
+            _write_new(path, content)
     finally:
         os.unlink(temporary)
+
+
+def _write_new(path: Path, content: bytes) -> None:
+    """Create the file (never overwrite it), 0600, and remove it again if writing fails."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+    except OSError:
+        path.unlink(missing_ok=True)
+        raise
 
 
 class Command(BaseCommand):
