@@ -1,8 +1,11 @@
-"""Per-target tally inputs, computed by the database with GROUP BY.
+"""Per-target tally inputs, read from the response counters.
 
-A constant number of queries whatever the number of responses: individual
-responses never travel into Python. Assessor scores, deductions and
-violations are few (per target and component) and are read as rows.
+A constant number of queries whatever the number of responses: the
+counters hold a few rows per target (surveys.counters), kept with every
+answer, so a tally never rescans the responses; `recount=True` counts the
+responses themselves with GROUP BY instead, the verification path.
+Assessor scores, deductions and violations are few (per target and
+component) and are read as rows.
 
 The digest is SHA-256 over a canonical serialisation of the scheme and of
 every counted input at the granularity the tally counts it: tier votes per
@@ -18,14 +21,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Sum
-from django.db.models.functions import Cast, Round
+from django.db.models import Exists, OuterRef, Sum
 
 from campaigns.models import Campaign
 from pingyi.lib.canonical import canonical_bytes
 from scoring.engine import Scheme, TargetInput
 from scoring.models import AssessorScore, Deduction, Violation
-from surveys.models import Response
+from surveys import counters
+from surveys.counters import Count as Counted
+from surveys.models import Response, ResponseCounter
 
 CENT = Decimal("0.01")
 
@@ -45,27 +49,33 @@ def counted_responses(campaign: Campaign):
 def response_counts(campaign: Campaign) -> dict[str, int]:
     """Counted responses per target unit code: the progress figure shown before signing."""
     rows = (
-        counted_responses(campaign)
+        ResponseCounter.objects.filter(campaign=campaign)
         .values("target__unit__code")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("responses"))
+        .filter(n__gt=0)
         .values_list("target__unit__code", "n")
     )
     return dict(rows)
 
 
-def collect(campaign: Campaign, scheme: Scheme, scheme_data: dict) -> Collected:
+def collect(
+    campaign: Campaign, scheme: Scheme, scheme_data: dict, *, recount: bool = False
+) -> Collected:
+    """Every input of the tally and their digest; `recount` reads the responses, not the counters.
+
+    Both ways give equal inputs and an equal digest (surveys.counters.verify).
+    """
     targets = list(campaign.targets.select_related("unit").order_by("unit__code"))
     inputs = {
         t.pk: TargetInput(target=t.unit.code, name=t.unit.name, group=t.group, exempt=t.exempt)
         for t in targets
     }
+    counts = counters.recount(campaign) if recount else counters.counted(campaign)
     digest_inputs = {
-        "tiers": _add_tier_votes(campaign, inputs),
-        "score_sheets": _add_score_sheets(campaign, inputs),
+        **_add_counts(counts, inputs),
         "assessor": _add_assessor_scores(campaign, inputs),
         "deductions": _add_deductions(campaign, inputs),
         "violations": _add_violations(campaign, inputs),
-        "responses": _add_response_counts(campaign, inputs),
     }
     votes = defaultdict(dict)
     for item in inputs.values():
@@ -84,37 +94,31 @@ def _code(inputs: dict, target_id: int) -> str:
     return inputs[target_id].target
 
 
-def _add_tier_votes(campaign, inputs) -> list:
-    rows = (
-        counted_responses(campaign)
-        .exclude(tier="")
-        .values("target_id", "category", "tier")
-        .annotate(n=Count("id"))
-        .values_list("target_id", "category", "tier", "n")
-    )
-    described = []
-    for target_id, category, tier, n in rows:
-        inputs[target_id].tier_counts[(category, tier)] = n
-        described.append([_code(inputs, target_id), category, tier, n])
-    return sorted(described)
-
-
-def _add_score_sheets(campaign, inputs) -> list:
-    # Summed as whole cents: SQLite keeps decimals as floating point, cents are exact.
-    cents = Cast(Round(F("score") * 100), BigIntegerField())
-    rows = (
-        counted_responses(campaign)
-        .filter(score__isnull=False)
-        .values("target_id", "category")
-        .annotate(cents=Sum(cents), n=Count("id"))
-        .values_list("target_id", "category", "cents", "n")
-    )
-    described = []
-    for target_id, category, total_cents, n in rows:
+def _add_counts(counts: list[Counted], inputs) -> dict[str, list]:
+    """Tier votes, score-sheet sums and response counts, all from the counted rows."""
+    tiers, responses = [], defaultdict(int)
+    sheets = defaultdict(lambda: [0, 0])
+    for c in counts:
+        responses[c.target_id] += c.responses
+        if c.tier:
+            inputs[c.target_id].tier_counts[(c.category, c.tier)] = c.responses
+            tiers.append([_code(inputs, c.target_id), c.category, c.tier, c.responses])
+        if c.scored:
+            sheet = sheets[(c.target_id, c.category)]
+            sheet[0] += c.score_cents
+            sheet[1] += c.scored
+    described_sheets = []
+    for (target_id, category), (total_cents, n) in sheets.items():
         total = (Decimal(total_cents) * CENT).quantize(CENT)
         inputs[target_id].score_sheets[category] = (total, n)
-        described.append([_code(inputs, target_id), category, str(total), n])
-    return sorted(described)
+        described_sheets.append([_code(inputs, target_id), category, str(total), n])
+    for target_id, n in responses.items():
+        inputs[target_id].responses = n
+    return {
+        "tiers": sorted(tiers),
+        "score_sheets": sorted(described_sheets),
+        "responses": sorted([_code(inputs, t), n] for t, n in responses.items()),
+    }
 
 
 def _add_assessor_scores(campaign, inputs) -> list:
@@ -164,13 +168,4 @@ def _add_violations(campaign, inputs) -> list:
     for pk, target_id, rule in rows:
         inputs[target_id].violation = True
         described.append([pk, _code(inputs, target_id), rule])
-    return sorted(described)
-
-
-def _add_response_counts(campaign, inputs) -> list:
-    rows = counted_responses(campaign).values("target_id").annotate(n=Count("id"))
-    described = []
-    for target_id, n in rows.values_list("target_id", "n"):
-        inputs[target_id].responses = n
-        described.append([_code(inputs, target_id), n])
     return sorted(described)

@@ -13,6 +13,7 @@ from campaigns.access import CampaignAccess
 from campaigns.models import Campaign
 from orgs.models import Role
 from pingyi.lib.tables import TableError
+from surveys import counters
 from surveys.importing import ResponseReader, campaign_scheme, file_sha256
 from surveys.models import ImportBatch, ImportKind, Response
 
@@ -50,6 +51,7 @@ def do_import_responses(
         rows=reader.rows,
         model=Response,
         event="surveys.responses_imported",
+        on_written=lambda batch: counters.count_batch(batch.pk),
         again=again,
         acting_user=acting_user,
         progress=progress,
@@ -78,6 +80,7 @@ def import_file(
     acting_user,
     progress: Progress | None = None,
     extra: dict | None = None,
+    on_written: Callable[[ImportBatch], None] | None = None,
 ) -> ImportBatch:
     """Write a checked file as one ImportBatch and its rows, in one transaction.
 
@@ -85,7 +88,8 @@ def import_file(
     fields) and raises TableError on a bad row; it is run twice, so that the
     batch row, written first, can state how many rows it holds: a checking
     pass that keeps nothing, then a writing pass in bulk inserts. Either
-    pass failing leaves nothing behind.
+    pass failing leaves nothing behind. `on_written(batch)` runs after the
+    rows, in the same transaction (the response counters add the batch).
     """
     path = Path(path)
     sha256 = file_sha256(path)
@@ -108,6 +112,8 @@ def import_file(
         written = _write_all(rows(path), model, {**(extra or {}), "batch_id": batch.pk}, progress)
         if written != count or file_sha256(path) != sha256:
             raise TableError(_("the file changed while it was being imported"))
+        if on_written is not None:
+            on_written(batch)
         record_event(
             event,
             batch,

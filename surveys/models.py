@@ -258,6 +258,36 @@ class Response(AppendOnlyRow):
         return f"#{self.pk} → {self.target_id}"
 
 
+class ResponseCounter(models.Model):
+    """Counted responses per target, category and tier, kept with every answer (ADR 0008).
+
+    Each accepted response adds one in its own transaction and an exclusion
+    takes one off, so a tally reads a few rows per target instead of
+    scanning every response; `surveys.counters.verify` recounts the
+    responses themselves and names any difference.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(max_length=50, blank=True)
+    tier = models.CharField(max_length=50, blank=True)
+    responses = models.BigIntegerField(default=0)
+    # Responses with a score-sheet total, and those totals summed in whole cents.
+    scored = models.BigIntegerField(default=0)
+    score_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "category", "tier"], name="unique_response_counter"
+            )
+        ]
+        indexes = [models.Index(fields=["campaign", "target"], name="response_counter_campaign")]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.category}/{self.tier} × {self.responses}"
+
+
 class FlagKind(models.TextChoices):
     REPEAT_DEVICE = "repeat_device", _("Same device again on an open link")
     MANUAL = "manual", _("Raised by an organizer")

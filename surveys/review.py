@@ -17,6 +17,7 @@ from audit.record import record_event
 from campaigns.access import CampaignAccess
 from campaigns.models import Campaign
 from orgs.models import Role
+from surveys import counters
 from surveys.answers import plain_text
 from surveys.models import FlagKind, FlagReview, Response, ResponseFlag, ReviewDecision
 
@@ -81,6 +82,7 @@ def do_review_response(
         )
         if decision == ReviewDecision.EXCLUDE:
             Response.objects.filter(pk=response.pk).fill_in(excluded_at=now)
+            counters.uncount_response(response)
         record_event(
             "surveys.response_reviewed",
             response,

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, Target
-from surveys import throttle
+from surveys import counters, throttle
 from surveys.answers import Answers, Form, clean_answers, form_for
 from surveys.models import (
     Channel,
@@ -350,6 +350,7 @@ def store_response(
         device_hash=device,
         text_digest=text_digest(answers.problems, answers.suggestions),
     )
+    counters.count_response(response)
     if questionnaire.frozen_at is None:
         # The coarse time: the moment of the first answer would single it out.
         Questionnaire.objects.filter(pk=questionnaire.pk, frozen_at__isnull=True).update(

@@ -12,6 +12,7 @@ import time_machine
 from django.utils import timezone
 
 from scoring.models import AssessorScore
+from surveys import counters
 from surveys.models import Channel, Response
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -46,6 +47,8 @@ def add_votes(target, tiers: dict[str, int], *, category: str = "", score=None) 
         for tier, n in tiers.items()
         for _ in range(n)
     )
+    # Written directly, as a bulk load would be: the counters are recounted after it.
+    counters.rebuild(target.campaign)
 
 
 def add_assessor(target, component: str, score, *, assessor: str = "") -> AssessorScore:
