@@ -25,6 +25,7 @@ class Context:
     scale: str  # "small" or "full"
     workdir: Path  # scratch space for this database's run (files, SQLite database)
     sizes: dict = field(default_factory=dict)  # the scale's figures, see bench.__main__.SCALES
+    campaign: str = ""  # code of the synthetic province campaign, once generated
 
     @property
     def env(self) -> dict[str, str]:

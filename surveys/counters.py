@@ -17,6 +17,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
 
+from audit.record import record_event
+from campaigns.models import Campaign
 from surveys.models import Response, ResponseCounter
 
 COUNTER = ResponseCounter._meta.db_table
@@ -94,9 +96,25 @@ def count_batch(batch_id: int) -> None:
 def rebuild(campaign) -> None:
     """Write a campaign's counters anew from its responses (after a bulk load or a repair)."""
     with transaction.atomic(), connection.cursor() as cursor:
+        # Under the campaign lock, as imports and tallies take it: no answer is counted twice.
+        Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first()
         cursor.execute(f"DELETE FROM {COUNTER} WHERE campaign_id = %s", [campaign.pk])
         grouped = GROUPED.format(where="campaign_id = %s")
         cursor.execute(f"INSERT INTO {COUNTER} ({COLUMNS}) {grouped}", [campaign.pk])
+
+
+def do_rebuild_counters(campaign, *, acting_user) -> list[tuple[Count | None, Count | None]]:
+    """Repair: recount a campaign's counters from its responses; returns what was wrong."""
+    with transaction.atomic():
+        wrong = verify(campaign)
+        rebuild(campaign)
+        record_event(
+            "surveys.counters_rebuilt",
+            campaign,
+            acting_user=acting_user,
+            data={"campaign": campaign.code, "rows_corrected": len(wrong)},
+        )
+    return wrong
 
 
 def counted(campaign) -> list[Count]:
