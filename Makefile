@@ -10,7 +10,7 @@ PORT ?= 8000
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format setup migrate demo messages browsers clean
+.PHONY: run test bench lint format setup migrate demo messages browsers clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,20 @@ test: $(STAMP)
 	$(BIN)/pingyi check
 	$(BIN)/pingyi makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks at province scale on SQLite and PostgreSQL (not part of `make test`);
+# BENCH_SCALE=small finishes in a few minutes. Report: bench/results/latest-<scale>.md
+BENCH_STAMP := $(VENV)/.installed-bench
+BENCH_SCALE ?= full
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	@pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null || \
+		pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n1)" main start || true
+	BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python -m bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -70,3 +70,18 @@ def measure(ctx: Context, argv: list[str], *, stdin=None) -> Measured:
                 f"{' '.join(argv)} failed ({proc.returncode}):\n{err.read()[-4000:]}"
             )
         return Measured(seconds, usage.ru_maxrss * 1024, out.read())
+
+
+def connect(ctx: Context):
+    """A plain DB-API connection to the benchmark's database, for bare SQL beside the product."""
+    if ctx.db == "sqlite":
+        import sqlite3
+
+        return sqlite3.connect(ctx.database_url.removeprefix("sqlite:///"))
+    import psycopg
+
+    return psycopg.connect(ctx.database_url, autocommit=True)
+
+
+def placeholder(ctx: Context) -> str:
+    return "?" if ctx.db == "sqlite" else "%s"
