@@ -1,3 +1,4 @@
+from surveys import counters
 from surveys.models import (
     FlagKind,
     Invitation,
@@ -28,6 +29,9 @@ def test_the_demo_survey_has_answers_flags_and_unused_invitations_to_try(db):
     _, token = tokens[0]
     assert Invitation.objects.get(token_hash=token_hash(token)).used is None
     assert do_submit_by_token(token, {"tier": "满意"}, client=PHONE).created
+
+    campaign = paper.first().batch.campaign
+    assert counters.verify(campaign) == []  # web, paper, import and exclusions all counted
 
     before = Response.objects.count()
     _, again = load_all()
