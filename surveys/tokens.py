@@ -20,7 +20,10 @@ RECEIPT_RE = re.compile(rf"^[a-z2-7]{{{RECEIPT_LENGTH}}}$")
 SLUG_RE = re.compile(rf"^[a-z2-7]{{{SLUG_LENGTH}}}$")
 # A token in a URL path, for redacting logs: any segment after /s/ but the page names
 # (typed with spaces, dashes or percent-escapes, it is still someone's ballot).
-TOKEN_PATH_RE = re.compile(r"/s/(?!(?:o|answer|receipt)(?:[/?#\s]|$))[^/?#\"'\s][^/?#\"']*")
+# Case-blind: a request for /S/<token>/ is refused, but its request line still names the token.
+TOKEN_PATH_RE = re.compile(
+    r"/s/(?!(?:o|answer|receipt)(?:[/?#\s]|$))[^/?#\"'\s][^/?#\"']*", re.IGNORECASE
+)
 
 
 def _base32(nbytes: int, length: int) -> str:

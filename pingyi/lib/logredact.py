@@ -16,14 +16,14 @@ from surveys.tokens import TOKEN_PATH_RE
 REDACTED = "/s/[redacted]"
 # The same path percent-encoded, as it appears in a query string (?next=%2Fs%2F…).
 _ENCODED_PATH_RE = re.compile(
-    r"%2[Ff]s%2[Ff](?!(?:o|answer|receipt)%2[Ff])(?:(?!%2[Ff])[A-Za-z0-9%\-_.~+])+"
+    r"%2[Ff][Ss]%2[Ff](?!(?:o|answer|receipt)%2[Ff])(?:(?!%2[Ff])[A-Za-z0-9%\-_.~+])+"
 )
 _ENCODED_REDACTED = "%2Fs%2F[redacted]"
 _PLAIN = (int, float, bool, type(None))
 
 
 def redact(text: str) -> str:
-    if "/s/" not in text and "%2" not in text:
+    if "/s/" not in text and "/S/" not in text and "%2" not in text:
         return text
     return _ENCODED_PATH_RE.sub(_ENCODED_REDACTED, TOKEN_PATH_RE.sub(REDACTED, text))
 

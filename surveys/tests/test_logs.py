@@ -292,3 +292,9 @@ def test_a_token_typed_with_spaces_is_redacted_however_it_is_spaced():
     assert redact("Bad Request: /s/i4li rco7 qcmf m4o2/") == "Bad Request: /s/[redacted]/"
     assert redact("Gone: /s/abcd\u3000efgh/") == "Gone: /s/[redacted]/"
     assert redact("GET /s/ HTTP/1.1") == "GET /s/ HTTP/1.1"
+
+
+def test_a_token_path_typed_with_a_capital_s_is_redacted_too():
+    token = new_token()
+    line = f"GET /S/{token}/ HTTP/1.1 ?next=%2FS%2F{token}%2F"
+    assert token not in redact(line)
