@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font
 
 from campaigns.models import Campaign, Target
 from orgs.models import Unit
+from pingyi.lib.spreadsheets import XLSX_CONTENT_TYPE as XLSX_CONTENT_TYPE
 from pingyi.lib.spreadsheets import keep_as_text
 from rectification.models import ItemStatus, RectificationItem, ReportKind
 from rectification.queries import LATE, MISSING, ON_TIME, ReportCell
@@ -33,7 +34,6 @@ LEDGER_COLUMNS = [
     ("验收时间", 17),
     ("是否逾期", 10),
 ]
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 

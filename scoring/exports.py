@@ -13,12 +13,10 @@ from io import BytesIO, StringIO
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from campaigns.models import Campaign
 from pingyi.lib.spreadsheets import FORMULA_STARTS, keep_as_text
-from rectification.documents import XLSX_CONTENT_TYPE as XLSX_CONTENT_TYPE
+from pingyi.lib.spreadsheets import XLSX_CONTENT_TYPE as XLSX_CONTENT_TYPE
 from scoring.engine import Scheme, TargetResult
 from scoring.models import TallyRun
 from scoring.queries import LiveTally, as_engine_result, run_results
@@ -187,6 +185,10 @@ def results_xlsx(sheet: Sheet) -> bytes:
 
 
 def _workbook(sheet: Sheet) -> bytes:
+    # Imported here: openpyxl costs a console tally in JSON a quarter of a second to load.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     ws = book.active
     ws.title = "评议结果排名表"

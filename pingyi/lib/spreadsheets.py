@@ -1,5 +1,6 @@
 """Writing spreadsheets that units and the public will open."""
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A cell beginning with one of these is taken for a formula by openpyxl, and by a
 # spreadsheet when the cell is edited: 公式注入 from text the units typed in.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
