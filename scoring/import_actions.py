@@ -36,7 +36,7 @@ def do_import_scores(
         campaign,
         path,
         kind=ImportKind.SCORES,
-        rows=reader.rows,
+        reader=reader,
         model=AssessorScore,
         event="scoring.scores_imported",
         again=again,

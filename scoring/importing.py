@@ -27,13 +27,25 @@ FULL_MARKS = Decimal(100)
 
 
 class ScoreReader:
-    """Checks each row of a scores file against one campaign; remembers only the keys seen."""
+    """Checks each row of a scores file against one campaign; remembers only the keys seen.
+
+    `records(path)` gives, per data row, the values of `fields`; `fixed`
+    holds the AssessorScore fields every row shares.
+    """
+
+    fields = ("target_id", "component", "score", "assessor", "note")
 
     def __init__(self, campaign: Campaign, scheme: Scheme):
         self.campaign = campaign
         self.targets = target_ids(campaign)
         self.components = [leaf.key for leaf in scheme.assessor_leaves()]
         self.component_set = frozenset(self.components)
+        self.fixed = {"campaign_id": campaign.pk}
+
+    def records(self, path: Path | str) -> Iterator[tuple[int, tuple]]:
+        """(row number, values of `fields`) per data row; raises on the first bad cell."""
+        for row, fields in self.rows(path):
+            yield row, tuple(fields[name] for name in self.fields)
 
     def rows(self, path: Path | str) -> Iterator[tuple[int, dict]]:
         """(row number, AssessorScore field values) per data row; raises on the first bad cell."""

@@ -1,7 +1,8 @@
 """Every change to survey data: importing response files, atomic and audited."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -12,20 +13,29 @@ from audit.record import record_event
 from campaigns.access import CampaignAccess
 from campaigns.models import Campaign
 from orgs.models import Role
+from pingyi.lib.bulk import Spool
 from pingyi.lib.tables import TableError
 from surveys import counters
 from surveys.importing import ResponseReader, campaign_scheme, file_sha256
 from surveys.models import ImportBatch, ImportKind, Response
 
-# Rows per INSERT (PostgreSQL); SQLite splits further by its bound-parameter limit.
-BATCH_SIZE = 5000
 PROGRESS_EVERY = 10_000
 # Progress stages: the checking pass reads every row, the writing pass writes them.
 READ = "read"
 WRITTEN = "written"
 
 Progress = Callable[[str, int], None]
-RowSource = Callable[[Path], Iterator[tuple[int, dict]]]
+
+
+class RowReader(Protocol):
+    """Checks a file's rows for one model (surveys.importing.ResponseReader, scoring's ScoreReader)."""
+
+    fields: Sequence[str]  # the model fields each record gives, in order
+    fixed: dict  # the model fields every row of the file shares
+
+    def records(self, path: Path) -> Iterator[tuple[int, tuple]]:
+        """(row number, values of `fields`) per data row; TableError on the first bad cell."""
+        ...
 
 
 def do_import_responses(
@@ -48,7 +58,7 @@ def do_import_responses(
         campaign,
         path,
         kind=ImportKind.RESPONSES,
-        rows=reader.rows,
+        reader=reader,
         model=Response,
         event="surveys.responses_imported",
         on_written=lambda batch: counters.count_batch(batch.pk),
@@ -73,7 +83,7 @@ def import_file(
     path: Path | str,
     *,
     kind: str,
-    rows: RowSource,
+    reader: RowReader,
     model: type[models.Model],
     event: str,
     again: bool,
@@ -82,50 +92,58 @@ def import_file(
     extra: dict | None = None,
     on_written: Callable[[ImportBatch], None] | None = None,
 ) -> ImportBatch:
-    """Write a checked file as one ImportBatch and its rows, in one transaction.
+    """Check a file in one pass, then write it as one ImportBatch and its rows, in one transaction.
 
-    The caller has checked permission. `rows(path)` yields (row number, model
-    fields) and raises TableError on a bad row; it is run twice, so that the
-    batch row, written first, can state how many rows it holds: a checking
-    pass that keeps nothing, then a writing pass in bulk inserts. Either
-    pass failing leaves nothing behind. `on_written(batch)` runs after the
-    rows, in the same transaction (the response counters add the batch).
+    The caller has checked permission. Each row `reader` accepts is spooled
+    to a temporary file (pingyi.lib.bulk), so memory stays flat and nothing
+    reaches the database until the whole file has passed. Then, under the
+    campaign's lock, the batch row is written first, stating the row count,
+    the rows are loaded in bulk (COPY on PostgreSQL) with its id, and
+    `on_written(batch)` runs (the response counters add the batch). A bad
+    row, a file that changed while it was read, a row count the database
+    does not confirm or any error in that transaction leaves nothing behind,
+    and the spool is removed whatever happens.
     """
     path = Path(path)
     sha256 = file_sha256(path)
     refuse_duplicate(campaign, kind, sha256, again)
-    count = _check_all(rows(path), progress)
-    with transaction.atomic():
-        # One import per campaign at a time, so two runs of one file cannot both pass the check.
-        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
-        earlier = refuse_duplicate(campaign, kind, sha256, again)
-        batch = ImportBatch.objects.create(
-            campaign=campaign,
-            kind=kind,
-            filename=path.name[: ImportBatch._meta.get_field("filename").max_length],
-            sha256=sha256,
-            rows=count,
-            again=earlier is not None,
-            imported_by=acting_user if getattr(acting_user, "pk", None) else None,
-            imported_at=timezone.now(),
-        )
-        written = _write_all(rows(path), model, {**(extra or {}), "batch_id": batch.pk}, progress)
-        if written != count or file_sha256(path) != sha256:
+    fixed = {**reader.fixed, **(extra or {})}
+    with Spool(model, reader.fields, fixed=fixed, late="batch") as spool:
+        count = _check_all(reader.records(path), spool, progress)
+        # The rows were read between the two digests: they are the bytes the batch names.
+        if file_sha256(path) != sha256:
             raise TableError(_("the file changed while it was being imported"))
-        if on_written is not None:
-            on_written(batch)
-        record_event(
-            event,
-            batch,
-            acting_user=acting_user,
-            data={
-                "batch": batch.pk,
-                "file": batch.filename,
-                "sha256": sha256,
-                "rows": count,
-                "again": batch.again,
-            },
-        )
+        with transaction.atomic():
+            # One import per campaign at a time, so two runs of one file cannot both pass the check.
+            Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+            earlier = refuse_duplicate(campaign, kind, sha256, again)
+            batch = ImportBatch.objects.create(
+                campaign=campaign,
+                kind=kind,
+                filename=path.name[: ImportBatch._meta.get_field("filename").max_length],
+                sha256=sha256,
+                rows=count,
+                again=earlier is not None,
+                imported_by=acting_user if getattr(acting_user, "pk", None) else None,
+                imported_at=timezone.now(),
+            )
+            written = spool.load(batch.pk, _stage(progress, WRITTEN))
+            if written != count:
+                raise RuntimeError(f"the database took {written} of the {count} checked rows")
+            if on_written is not None:
+                on_written(batch)
+            record_event(
+                event,
+                batch,
+                acting_user=acting_user,
+                data={
+                    "batch": batch.pk,
+                    "file": batch.filename,
+                    "sha256": sha256,
+                    "rows": count,
+                    "again": batch.again,
+                },
+            )
     return batch
 
 
@@ -148,9 +166,11 @@ def refuse_duplicate(campaign: Campaign, kind: str, sha256: str, again: bool) ->
     return earlier
 
 
-def _check_all(rows: Iterator, progress: Progress | None) -> int:
+def _check_all(records: Iterator, spool: Spool, progress: Progress | None) -> int:
+    add = spool.add
     count = 0
-    for count, _row in enumerate(rows, start=1):
+    for count, (_row, values) in enumerate(records, start=1):
+        add(values)
         if progress and count % PROGRESS_EVERY == 0:
             progress(READ, count)
     if count == 0:
@@ -158,16 +178,5 @@ def _check_all(rows: Iterator, progress: Progress | None) -> int:
     return count
 
 
-def _write_all(rows: Iterator, model, fixed: dict, progress: Progress | None) -> int:
-    chunk = []
-    count = 0
-    for count, (_row, fields) in enumerate(rows, start=1):
-        chunk.append(model(**fields, **fixed))
-        if len(chunk) == BATCH_SIZE:
-            model.objects.bulk_create(chunk, batch_size=BATCH_SIZE)
-            chunk = []
-        if progress and count % PROGRESS_EVERY == 0:
-            progress(WRITTEN, count)
-    if chunk:
-        model.objects.bulk_create(chunk, batch_size=BATCH_SIZE)
-    return count
+def _stage(progress: Progress | None, stage: str) -> Callable[[int], None] | None:
+    return None if progress is None else lambda rows: progress(stage, rows)

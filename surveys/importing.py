@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
-from pingyi.lib.tables import TableError, checked, parse_decimal, read_rows, shown
+from pingyi.lib.tables import TableError, checked, parse_decimal, read_table, shown
 from scoring.engine import Scheme
 from scoring.schemes import SchemeError, parse_scheme
 from surveys.models import Channel, Response
@@ -37,6 +37,9 @@ ITEM_PREFIX = "item."
 TEXT_MAX_LENGTH = 2000
 FULL_MARKS = Decimal(100)
 ZERO = Decimal(0)
+# Distinct cell texts remembered per file once checked (numbers, dates): enough for any
+# real file's repeats, and a bound on memory whatever the number of rows.
+REMEMBERED = 50_000
 DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?", re.ASCII)
 
 
@@ -94,7 +97,26 @@ def limited_text(row: int, column: str, text: str, max_length: int) -> str:
 
 
 class ResponseReader:
-    """Checks each row of a responses file against one campaign; holds no rows."""
+    """Checks each row of a responses file against one campaign; holds no rows.
+
+    `records(path)` gives, per data row, the values of `fields` (the Response
+    fields that differ between rows; `fixed` holds the others). Each row is
+    checked by a fast path that only accepts what `response_fields`, the
+    reference, accepts, with the same values; a row it doubts goes to the
+    reference, which names the first bad cell exactly as it always has.
+    """
+
+    fields = (
+        "target_id",
+        "origin",
+        "category",
+        "tier",
+        "score",
+        "items",
+        "problems",
+        "suggestions",
+        "submitted_at",
+    )
 
     def __init__(self, campaign: Campaign, scheme: Scheme, *, today: date):
         self.campaign = campaign
@@ -109,12 +131,136 @@ class ResponseReader:
         self.default_submitted = self._midnight(today)
         # Scores the scheme has no score-sheet component for would be stored and never counted.
         self.scores_count = scheme.survey_score_leaf() is not None
+        self.fixed = {"campaign_id": campaign.pk, "channel": Channel.IMPORT}
 
-    def rows(self, path: Path | str) -> Iterator[tuple[int, dict]]:
-        """(row number, Response field values) for each data row; raises on the first bad cell."""
-        table = read_rows(path, columns=COLUMNS, required=("target",), prefixes=(ITEM_PREFIX,))
-        for row, cells in table:
-            yield row, self.response_fields(row, cells)
+    def records(self, path: Path | str) -> Iterator[tuple[int, tuple]]:
+        """(row number, values of `fields`) for each data row; raises on the first bad cell."""
+        table = read_table(path, columns=COLUMNS, required=("target",), prefixes=(ITEM_PREFIX,))
+        record = self._fast_record(table.names)
+        for row, values in table:
+            yield row, record(row, values)
+
+    def _fast_record(self, names: list[str | None]):
+        """A checker for rows under this header: the reference's checks, with repeats remembered.
+
+        Absent columns read the blank appended to each row. Numbers and dates
+        are remembered by their text once the reference parser accepted them.
+        """
+        where = {name: i for i, name in enumerate(names) if name is not None}
+        blank = len(names)
+        at = {column: where.get(column, blank) for column in COLUMNS}
+        items = [
+            (i, name[len(ITEM_PREFIX) :])
+            for name, i in where.items()
+            if name.startswith(ITEM_PREFIX)
+        ]
+        i_target, i_tier, i_category, i_score = (
+            at["target"],
+            at["tier"],
+            at["category"],
+            at["score"],
+        )
+        i_channel, i_submitted = at["channel"], at["submitted_at"]
+        i_problems, i_suggestions = at["problems"], at["suggestions"]
+        targets = self.targets.get
+        tier_set = self.tier_set
+        category_set = self.category_set if self.categories else None
+        scores_count = self.scores_count
+        numbers: dict[str, tuple[Decimal, str]] = {}
+        days: dict[str, datetime] = {"": self.default_submitted}
+
+        def number(text: str) -> tuple[Decimal, str] | None:
+            try:
+                value = parse_decimal(text, low=ZERO, high=FULL_MARKS)
+            except ValueError:
+                return None
+            found = (value, str(value))
+            if len(numbers) < REMEMBERED:
+                numbers[text] = found
+            return found
+
+        def day(row: int, text: str) -> datetime | None:
+            try:
+                found = self._submitted(row, text)
+            except TableError:
+                return None
+            if len(days) < REMEMBERED:
+                days[text] = found
+            return found
+
+        def record(row: int, values: list[str]) -> tuple:
+            values.append("")
+            target = targets(values[i_target])
+            tier = values[i_tier]
+            category = values[i_category]
+            origin = values[i_channel]
+            problems = values[i_problems]
+            suggestions = values[i_suggestions]
+            text = values[i_submitted]
+            submitted = days.get(text) or day(row, text)
+            if (
+                target is None
+                or submitted is None
+                or (tier and tier not in tier_set)
+                or (
+                    category not in category_set
+                    if category_set is not None
+                    else len(category) > CATEGORY_LENGTH
+                )
+                or len(origin) > ORIGIN_LENGTH
+                or len(problems) > TEXT_MAX_LENGTH
+                or len(suggestions) > TEXT_MAX_LENGTH
+            ):
+                return self._reference(row, names, values)
+            sheet = None
+            total = ZERO
+            for i, code in items:
+                text = values[i]
+                if text:
+                    parsed = numbers.get(text) or number(text)
+                    if parsed is None:
+                        return self._reference(row, names, values)
+                    if sheet is None:
+                        sheet = {}
+                    sheet[code] = parsed[1]
+                    total += parsed[0]
+            text = values[i_score]
+            if text or sheet:
+                if not scores_count:
+                    return self._reference(row, names, values)
+                if text:
+                    parsed = numbers.get(text) or number(text)
+                    if parsed is None:
+                        return self._reference(row, names, values)
+                    score = parsed[0]
+                elif total > FULL_MARKS:
+                    return self._reference(row, names, values)
+                else:
+                    score = total
+            elif not tier:
+                return self._reference(row, names, values)
+            else:
+                score = None
+            return (
+                target,
+                origin,
+                category,
+                tier,
+                score,
+                sheet,
+                problems,
+                suggestions,
+                submitted,
+            )
+
+        return record
+
+    def _reference(self, row: int, names: list[str | None], values: list[str]) -> tuple:
+        """The row through response_fields: raises naming the first bad cell, as it always has."""
+        # strict=False: the fast path appended its blank to the values.
+        cells = {name: value for name, value in zip(names, values, strict=False) if name}
+        fields = self.response_fields(row, cells)
+        return tuple(fields[name] for name in self.fields)
 
     def response_fields(self, row: int, cells: dict[str, str]) -> dict:
         get = cells.get

@@ -1,9 +1,11 @@
 """Reading CSV and XLSX tables row by row, for imports that must name the bad cell.
 
 A table is a header row and data rows. Both formats stream: a CSV file is
-read line by line, an XLSX workbook through openpyxl's read-only mode, so a
-file of a million rows never sits in memory. Cells arrive as stripped text;
-spreadsheet numbers keep their exact decimal text (80.0 → "80", 0.1 → "0.1").
+read line by line, an XLSX workbook's sheet row by row (pingyi.lib.xlsx,
+exactly as openpyxl's read-only mode reads it, which takes over for what
+that does not know), so a file of a million rows never sits in memory.
+Cells arrive as stripped text; spreadsheet numbers keep their exact decimal
+text (80.0 → "80", 0.1 → "0.1").
 
 Row numbers are those a person sees in a spreadsheet program: the header is
 row 1, the first data row is row 2. Blank rows are skipped but counted.
@@ -19,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
+
+from pingyi.lib import xlsx
 
 XLSX_MAGIC = b"PK\x03\x04"
 # The old binary Excel format (and other OLE2 files): openpyxl cannot read it.
@@ -65,40 +69,82 @@ def read_rows(
     as is a header missing one of `required`. Each dict holds every column
     of the header; an empty cell is "".
     """
-    path = Path(path)
+    cells = _cells(Path(path))
+    return _records(cells, _HeaderCheck(columns, required, prefixes))
+
+
+def read_table(
+    path: Path | str,
+    *,
+    columns: Collection[str],
+    required: Collection[str] = (),
+    prefixes: Collection[str] = (),
+) -> "Table":
+    """The same rows as read_rows, as lists aligned with the header (for readers that index).
+
+    The header is read and checked at once; the rows are read as the table
+    is iterated, each checked exactly as read_rows checks it.
+    """
+    return Table(_cells(Path(path)), _HeaderCheck(columns, required, prefixes))
+
+
+def _cells(path: Path) -> Iterator[tuple[int, list[str]]]:
     with path.open("rb") as handle:
         start = handle.read(len(XLSX_MAGIC))
     if start == XLS_MAGIC:
         raise TableError(_("old .xls workbooks cannot be read; save the file as XLSX or CSV"))
-    reader = _xlsx_cells if start == XLSX_MAGIC else _csv_cells
-    check = _HeaderCheck(columns, required, prefixes)
-    return _rows(reader(path), check)
+    return _xlsx_cells(path) if start == XLSX_MAGIC else _csv_cells(path)
 
 
-def _rows(cells: Iterator[tuple[int, list[str]]], check: "_HeaderCheck"):
-    header_row = next(cells, None)
-    if header_row is None:
-        raise TableError(_("the file is empty: a header row is required"))
-    row, header = header_row
-    names = check(row, header)
-    width = len(names)
-    for row, values in cells:
-        if not any(values):
-            continue
-        if len(values) > width and any(values[width:]):
-            raise TableError(_("more values than the header has columns"), row=row)
-        record = {}
-        for name, value in zip(names, values, strict=False):
-            if "\x00" in value:
-                raise TableError(_("must not contain NUL characters"), row=row, column=name)
-            if name is not None:
-                record[name] = value
-            elif value:
-                raise TableError(_("a value under a column without a name"), row=row)
-        for name in names[len(values) :]:
-            if name is not None:
-                record[name] = ""
-        yield row, record
+def _records(cells: Iterator[tuple[int, list[str]]], check: "_HeaderCheck"):
+    table = Table(cells, check)
+    names = table.names
+    for row, values in table:
+        yield (
+            row,
+            {name: value for name, value in zip(names, values, strict=True) if name is not None},
+        )
+
+
+class Table:
+    """A table's checked header (`names`, None for a column to ignore) and its data rows.
+
+    Iterating yields (row number, values) for each non-blank row, the values
+    as many as the header has names ("" where the row is short). Iterable once.
+    """
+
+    def __init__(self, cells: Iterator[tuple[int, list[str]]], check: "_HeaderCheck"):
+        header_row = next(cells, None)
+        if header_row is None:
+            raise TableError(_("the file is empty: a header row is required"))
+        row, header = header_row
+        self.names: list[str | None] = check(row, header)
+        self._cells = cells
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        names = self.names
+        width = len(names)
+        padding = [""] * width
+        unnamed = [i for i, name in enumerate(names) if name is None]
+        for row, values in self._cells:
+            if not any(values):
+                continue
+            if len(values) != width:
+                if len(values) > width and any(values[width:]):
+                    raise TableError(_("more values than the header has columns"), row=row)
+                values = (values + padding)[:width]
+            # One test over the joined row; the cell is named by the slow loop below.
+            if "\x00" in "".join(values) or (unnamed and any(values[i] for i in unnamed)):
+                _refuse_cells(row, names, values)
+            yield row, values
+
+
+def _refuse_cells(row: int, names: list[str | None], values: list[str]) -> None:
+    for name, value in zip(names, values, strict=True):
+        if "\x00" in value:
+            raise TableError(_("must not contain NUL characters"), row=row, column=name)
+        if name is None and value:
+            raise TableError(_("a value under a column without a name"), row=row)
 
 
 class _HeaderCheck:
@@ -150,22 +196,19 @@ def _csv_cells(path: Path) -> Iterator[tuple[int, list[str]]]:
     delimiter = _sniff_delimiter(path)
     csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     row = 0
+    strip = str.strip
     # utf-8-sig drops a byte-order mark when there is one.
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter, strict=True)
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError as exc:  # decoded in blocks: the row is not known exactly
-                raise TableError(
-                    _("the file is not UTF-8 text; save it as “CSV UTF-8” or as XLSX")
-                ) from exc
-            except csv.Error as exc:
-                raise TableError(str(exc), row=row + 1) from exc
-            row += 1
-            yield row, [value.strip() for value in values]
+        try:
+            for row, values in enumerate(reader, start=1):
+                yield row, list(map(strip, values))
+        except UnicodeDecodeError as exc:  # decoded in blocks: the row is not known exactly
+            raise TableError(
+                _("the file is not UTF-8 text; save it as “CSV UTF-8” or as XLSX")
+            ) from exc
+        except csv.Error as exc:
+            raise TableError(str(exc), row=row + 1) from exc
 
 
 def _sniff_delimiter(path: Path) -> str:
@@ -181,6 +224,20 @@ def _sniff_delimiter(path: Path) -> str:
 
 
 def _xlsx_cells(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """The active sheet's rows, by pingyi.lib.xlsx; by openpyxl where that gives up."""
+    done = 0
+    try:
+        for done, values in enumerate(xlsx.rows(path), start=1):
+            yield done, [cell_text(value) for value in values]
+        return
+    except xlsx.Unsupported:
+        pass
+    for row, values in _openpyxl_cells(path):
+        if row > done:
+            yield row, values
+
+
+def _openpyxl_cells(path: Path) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook  # imported here: only XLSX imports need it
 
     try:
@@ -205,6 +262,8 @@ def cell_text(value: Any) -> str:
     """A spreadsheet cell as the text a person would type into a CSV file."""
     if value is None:
         return ""
+    if type(value) is str:  # the usual cell, first
+        return value.strip()
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):

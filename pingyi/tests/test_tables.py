@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from pingyi.lib.tables import TableError, cell_text, parse_decimal, read_rows
+from pingyi.lib.tables import TableError, cell_text, parse_decimal, read_rows, read_table
 
 COLUMNS = ("target", "tier", "score", "note")
 
@@ -208,3 +208,33 @@ def test_a_long_bad_number_is_shortened_in_the_message(english):
         parse_decimal("9" * 5000, low=Decimal(0), high=Decimal(100))
     assert len(str(caught.value)) < 100
     assert str(caught.value).startswith("9" * 40 + "… is not between 0 and 100")
+
+
+def test_read_table_gives_rows_aligned_with_the_header(tmp_path):
+    path = write(tmp_path, "target,tier,,score\ncounty-a,满意,,80\ncounty-b\n\n".encode())
+
+    table = read_table(path, columns=COLUMNS)
+
+    assert table.names == ["target", "tier", None, "score"]
+    assert list(table) == [(2, ["county-a", "满意", "", "80"]), (3, ["county-b", "", "", ""])]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"target,tier,\nx,y,z\n", "row 2: a value under a column without a name"),
+        (b"target,tier\nx,y\x00\n", "row 2, column tier: must not contain NUL"),
+        (b"target,tier\nx,y,z\n", "row 2: more values than the header has columns"),
+    ],
+)
+def test_read_table_refuses_what_read_rows_refuses(tmp_path, english, data, message):
+    path = write(tmp_path, data)
+    with pytest.raises(TableError, match=message):
+        list(read_table(path, columns=COLUMNS))
+    with pytest.raises(TableError, match=message):
+        rows_of(path)
+
+
+def test_read_table_reads_the_header_at_once(tmp_path, english):
+    with pytest.raises(TableError, match="unknown column 'grade'"):
+        read_table(write(tmp_path, b"target,grade\nx,y\n"), columns=COLUMNS)

@@ -1,4 +1,5 @@
 import csv
+import tempfile
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -12,14 +13,18 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import Workbook
 
+import surveys.actions
 from audit.models import Event
 from campaigns.models import Campaign
 from orgs.access import OPERATOR
+from pingyi.lib import bulk
+from pingyi.lib.bulk import Spool
 from pingyi.lib.tables import TableError
 from pingyi.testing import make_campaign
 from scoring.models import AssessorScore
+from surveys import counters
 from surveys.actions import do_import_responses
-from surveys.models import Channel, ImportBatch, ImportKind, Response
+from surveys.models import Channel, ImportBatch, ImportKind, Response, ResponseCounter
 
 TIERS = ["优秀", "满意", "基本满意", "不满意"]
 CATEGORY_SCHEME = {
@@ -466,3 +471,147 @@ def test_a_submission_date_in_the_future_is_refused(cast, tmp_path, english):
         tmp_path, [["target", "tier", "submitted_at"], ["county-a", "满意", "2099-01-01"]]
     )
     assert refused(cast, path).startswith("row 2, column submitted_at: 2099-01-01 is in the future")
+
+
+def counter_rows() -> list[tuple]:
+    return sorted(
+        ResponseCounter.objects.values_list(
+            "target_id", "category", "tier", "responses", "scored", "score_cents"
+        )
+    )
+
+
+@pytest.mark.usefixtures("score_sheets")
+def test_the_batch_is_counted_in_the_response_counters(cast, tmp_path):
+    path = write_csv(
+        tmp_path,
+        [
+            ["target", "tier", "score"],
+            ["county-a", "满意", "80.5"],
+            ["county-a", "满意", ""],
+            ["county-b", "优秀", "90"],
+        ],
+    )
+
+    do_import_responses(cast.campaign, path, acting_user=cast.organizer)
+
+    a, b = cast.target("county-a").pk, cast.target("county-b").pk
+    assert counter_rows() == [(a, "", "满意", 2, 1, 8050), (b, "", "优秀", 1, 1, 9000)]
+    assert counters.verify(cast.campaign) == []
+
+
+@pytest.mark.parametrize("failing", ["on_written", "audit"])
+def test_a_failure_while_writing_leaves_nothing_not_even_counts(
+    cast, tmp_path, monkeypatch, failing
+):
+    first = write_csv(tmp_path, [["target", "tier"], ["county-a", "满意"]], name="first.csv")
+    do_import_responses(cast.campaign, first, acting_user=cast.organizer)
+    before, counted = stored_counts(), counter_rows()
+    path = write_csv(tmp_path, [["target", "tier"]] + [["county-a", "满意"]] * 25_000)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    if failing == "audit":
+        monkeypatch.setattr(surveys.actions, "record_event", fail)
+    else:
+        monkeypatch.setattr(counters, "count_batch", fail)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        do_import_responses(cast.campaign, path, acting_user=cast.organizer)
+
+    assert stored_counts() == before
+    assert counter_rows() == counted
+    assert counters.verify(cast.campaign) == []
+
+
+def test_rows_the_database_does_not_confirm_write_nothing(cast, tmp_path, monkeypatch):
+    path = write_csv(tmp_path, [["target", "tier"]] + [["county-a", "满意"]] * 3)
+    load = Spool.load
+    monkeypatch.setattr(Spool, "load", lambda spool, *args: load(spool, *args) - 1)
+    before = stored_counts()
+
+    with pytest.raises(RuntimeError, match="took 2 of the 3 checked rows"):
+        do_import_responses(cast.campaign, path, acting_user=cast.organizer)
+
+    assert stored_counts() == before
+    assert counter_rows() == []
+
+
+def test_a_file_that_changes_while_it_is_read_is_refused(cast, tmp_path, monkeypatch, english):
+    path = write_csv(tmp_path, [["target", "tier"], ["county-a", "满意"]])
+    digests = iter(["a" * 64, "b" * 64])
+    monkeypatch.setattr(surveys.actions, "file_sha256", lambda path: next(digests))
+
+    assert refused(cast, path) == "the file changed while it was being imported"
+
+
+def test_the_spool_is_removed_whatever_happens(cast, tmp_path, monkeypatch, english):
+    opened = []
+    temporary_file = tempfile.TemporaryFile
+
+    def spool_file(*args, **kwargs):
+        opened.append(temporary_file(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(bulk.tempfile, "TemporaryFile", spool_file)
+    good = write_csv(tmp_path, [["target", "tier"], ["county-a", "满意"]], name="good.csv")
+    bad = write_csv(tmp_path, [["target", "tier"], ["county-a", "满意"], ["x", "满意"]])
+
+    do_import_responses(cast.campaign, good, acting_user=cast.organizer)
+    refused(cast, bad)
+    with pytest.raises(ValidationError):
+        do_import_responses(cast.campaign, good, acting_user=cast.organizer)
+
+    # Anonymous temporary files vanish when closed; the duplicate was refused before any.
+    assert len(opened) == 2
+    assert all(spool.closed for spool in opened)
+
+
+def test_rows_are_loaded_with_the_database_s_bulk_path(cast, tmp_path, monkeypatch):
+    used = []
+    for method in ("_copy", "_insert"):
+        original = getattr(Spool, method)
+
+        def spy(spool, *args, original=original, method=method):
+            used.append(method)
+            return original(spool, *args)
+
+        monkeypatch.setattr(Spool, method, spy)
+    path = write_csv(tmp_path, [["target", "tier"], ["county-a", "满意"]])
+
+    do_import_responses(cast.campaign, path, acting_user=cast.organizer)
+
+    assert used == ["_copy" if connection.vendor == "postgresql" else "_insert"]
+
+
+@pytest.mark.usefixtures("score_sheets")
+def test_awkward_text_is_stored_exactly(cast, tmp_path):
+    awkward = "制表\t换行\n回车\r反斜杠\\ \\N \\t 引号\"' 结束\\"
+    path = write_csv(
+        tmp_path,
+        [
+            ["target", "tier", "item.态度\\", "problems", "suggestions", "channel"],
+            ["county-a", "满意", "12.50", awkward, "\\N", "电话\\"],
+            ["county-b", "优秀", "", "", "", ""],
+        ],
+    )
+
+    do_import_responses(cast.campaign, path, acting_user=cast.organizer)
+
+    first, second = Response.objects.order_by("id")
+    assert (first.problems, first.suggestions, first.origin) == (awkward.strip(), "\\N", "电话\\")
+    assert first.items == {"态度\\": "12.50"}
+    assert first.score == Decimal("12.50")
+    assert (second.problems, second.items, second.score) == ("", None, None)
+
+
+def test_written_progress_is_reported(cast, tmp_path, capsys, english):
+    rows = [["target", "tier"]] + [["county-a", "满意"]] * 10_500
+    path = write_csv(tmp_path, rows)
+
+    call_command("responses", "import", cast.campaign.code, str(path), "--progress")
+
+    err = capsys.readouterr().err
+    assert "rows read: 10000" in err
+    assert "rows written: 10000" in err
+    assert "rows written: 10500" in err
