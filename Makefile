@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Gunicorn worker processes, each with 4 threads (pingyi/gunicorn_conf.py): about one
+# process per core, whose threads serve other requests while one waits for the
+# database; 2 suits a 2-core machine (bench/load.py).
 WORKERS ?= 2
 PYTEST_ARGS ?=
 

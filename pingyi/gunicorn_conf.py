@@ -1,10 +1,13 @@
 """Gunicorn settings for Pingyi: `gunicorn pingyi.wsgi -c python:pingyi.gunicorn_conf`.
 
-Only what must hold wherever Pingyi is served: invitation tokens never reach
+What must hold wherever Pingyi is served: invitation tokens never reach
 gunicorn's logs. The access log's request line, path, query, referer and
 every other atom are redacted (`/s/<token>` → `/s/[redacted]`), and so are
-the error log's messages ("Error handling request /s/…"). Bind address,
-workers and log files stay on the command line.
+the error log's messages ("Error handling request /s/…").
+
+And how a worker serves: threads (below). Bind address, the number of
+worker processes (`--workers`, `make run WORKERS=…`) and log files stay on
+the command line, which also overrides `--worker-class` and `--threads`.
 """
 
 from gunicorn.glogging import Logger
@@ -54,3 +57,13 @@ def is_answering(path: str) -> bool:
 
 
 logger_class = RedactingLogger
+
+# Threads in each worker process. A request spends a good part of its time waiting for
+# the database (on one machine, for CPU the database shares with it); a sync worker
+# idles meanwhile, while a threaded one serves another request, so 2 processes × 4
+# threads keep two cores busy where 2 sync workers left them half idle (bench/load.py:
+# about twice the answers per second at concurrency 8). Threads also keep connections
+# alive between a page and its POST. Each thread holds its own database connection
+# (DB_CONN_MAX_AGE): workers × threads per server.
+worker_class = "gthread"
+threads = 4

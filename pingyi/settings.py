@@ -75,7 +75,12 @@ def _database() -> dict:
         # Owner-only: the database holds password hashes and complainants' identities.
         DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
         url = f"sqlite:///{DATA_DIR / 'pingyi.sqlite3'}"
-    config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    # Connections are kept between requests: opening one (on PostgreSQL a new server
+    # process with cold caches) cost more than all the queries of an answer. The health
+    # check replaces a connection the database dropped before it is used.
+    config = dj_database_url.parse(
+        url, conn_max_age=env_int("DB_CONN_MAX_AGE", 600), conn_health_checks=True
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
             # IMMEDIATE takes the write lock at BEGIN, so two writers queue

@@ -260,6 +260,7 @@ def respond(request, payload: RespondIn, response: HttpResponse):
             _form_data(payload.answers),
             client=client,
             submission_key=payload.submission_key or "",
+            opened=opened,
         )
     except Refusal as refusal:
         return _refused(refusal)

@@ -27,8 +27,9 @@ from django.core.exceptions import (
 )
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -205,6 +206,8 @@ def _answer_page(request, opened, *, action, code="", error=None):
     context = {
         "opened": opened,
         "form": form,
+        # Blank questions are the same for everyone answering this version: rendered once.
+        "blank_questions": None if error else blank_questions(form),
         "questionnaire": form.questionnaire,
         "campaign": opened.campaign,
         "target_name": opened.target.unit.name,
@@ -219,6 +222,42 @@ def _answer_page(request, opened, *, action, code="", error=None):
     }
     status = 400 if error else 200
     return render(request, "surveys/public/answer.html", context, status=status)
+
+
+QUESTIONS_TEMPLATE = "surveys/public/_questions.html"
+_blank_questions: dict[tuple, str] = {}
+BLANK_QUESTIONS_KEPT = 256
+
+
+def blank_questions(form) -> str:
+    """The questions with nothing filled in, as HTML, kept per process for each content and
+    language: they were 40% of the answer page's rendering, the same for every respondent
+    of a questionnaire version and category.
+
+    The key holds everything QUESTIONS_TEMPLATE reads when nothing is filled in; a field
+    it starts to read must join the key (test_answer_path checks a fresh render).
+    """
+    questionnaire = form.questionnaire
+    key = (
+        translation.get_language(),
+        form.tiers,
+        form.categories,
+        form.fixed_category,
+        form.items,
+        questionnaire.tier_prompt,
+        questionnaire.category_prompt,
+        questionnaire.ask_problems,
+        questionnaire.ask_suggestions,
+        questionnaire.max_text_length,
+    )
+    html = _blank_questions.get(key)
+    if html is None:
+        context = {"form": form, "values": {}, "errors": {}, "disabled": False}
+        html = render_to_string(QUESTIONS_TEMPLATE, context)
+        if len(_blank_questions) >= BLANK_QUESTIONS_KEPT:
+            _blank_questions.clear()
+        _blank_questions[key] = html
+    return html
 
 
 def _errors(error: ValidationError) -> dict[str, list[str]]:

@@ -15,8 +15,8 @@ import ipaddress
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from surveys.models import FailedTokenTry
@@ -50,19 +50,33 @@ def _keys(ip: str) -> tuple[str, str]:
     return keyed_hash("address", (ip or "").strip()), keyed_hash("network", network_of(ip))
 
 
-def _over_limit(key: str) -> bool:
-    row = FailedTokenTry.objects.filter(network_hash=key, hour=_hour(timezone.now())).first()
-    return row is not None and row.count >= limit()
+def _over_limit(key: str) -> QuerySet:
+    hour = _hour(timezone.now())
+    return FailedTokenTry.objects.filter(network_hash=key, hour=hour, count__gte=limit())
+
+
+def address_over_limit_sql(ip: str) -> tuple[str, list]:
+    """`address_blocked` as an SQL expression and its parameters, for the query that looks
+    the token up (surveys.submission) to ask in the same round trip."""
+    quote = connection.ops.quote_name
+    column = {f.name: quote(f.column) for f in FailedTokenTry._meta.concrete_fields}
+    sql = (
+        f"EXISTS (SELECT 1 FROM {quote(FailedTokenTry._meta.db_table)} "  # noqa: S608 - our table
+        f"WHERE {column['network_hash']} = %s AND {column['hour']} = %s "
+        f"AND {column['count']} >= %s)"
+    )
+    hour = connection.ops.adapt_datetimefield_value(_hour(timezone.now()))
+    return sql, [_keys(ip)[0], hour, limit()]
 
 
 def address_blocked(ip: str) -> bool:
     """This address guessed too often: refuse every code from it, right ones too."""
-    return _over_limit(_keys(ip)[0])
+    return _over_limit(_keys(ip)[0]).exists()
 
 
 def network_blocked(ip: str) -> bool:
     """Its network guessed too often: refuse wrong codes, so neighbours still get in."""
-    return _over_limit(_keys(ip)[1])
+    return _over_limit(_keys(ip)[1]).exists()
 
 
 def record_failure(ip: str) -> None:

@@ -100,3 +100,33 @@ def test_refusals_are_explained_in_the_site_layout(client, db):
     assert response.status_code == 403
     assert 'lang="zh-hans"' in page and "/campaigns/" in page
     assert client.get("/campaigns/c-2026/targets/nowhere/").status_code == 404
+
+
+SHOW_CONNECTION_SETTINGS = (
+    "from django.conf import settings as s; d = s.DATABASES['default']; "
+    "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+)
+
+
+def test_database_connections_are_kept_between_requests_and_checked(tmp_path, monkeypatch):
+    # Opening a connection per request cost more than an answer's queries (bench/load.py).
+    monkeypatch.delenv("DB_CONN_MAX_AGE", raising=False)
+    env = {"PINGYI_DATA_DIR": str(tmp_path), "DATABASE_URL": ""}
+    kept = _pingyi("shell", "-c", SHOW_CONNECTION_SETTINGS, env_extra=env)
+    closed = _pingyi(
+        "shell", "-c", SHOW_CONNECTION_SETTINGS, env_extra={**env, "DB_CONN_MAX_AGE": "0"}
+    )
+    assert kept.stdout.split()[-2:] == ["600", "True"], kept.stderr
+    assert closed.stdout.split()[-2:] == ["0", "True"], closed.stderr
+
+
+def test_gunicorn_workers_serve_with_threads():
+    from gunicorn.config import Config
+
+    from pingyi import gunicorn_conf
+
+    config = Config()
+    for name in ("worker_class", "threads"):
+        config.set(name, getattr(gunicorn_conf, name))
+    assert config.worker_class_str == "gthread"
+    assert config.threads == 4
