@@ -31,10 +31,10 @@ SCALES = {
     },
     "small": {
         "tally": [10_000, 30_000, 100_000],
-        "targets": 300,
+        "targets": 200,
         "import_csv_rows": 50_000,
         "import_xlsx_rows": 5_000,
-        "flows": 150,
+        "flows": 100,
     },
 }
 BENCHMARKS = ("load", "tally", "imports")

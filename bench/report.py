@@ -78,7 +78,28 @@ def _tally_rows() -> list[tuple[str, tuple]]:
     return rows
 
 
+def _load_rows() -> list[tuple[str, tuple]]:
+    rows = []
+    for kind, label in (("browser", "browser flows (GET page + POST)"), ("api", "submit API")):
+        for c in (8, 32):
+            run = ("load", kind, f"c{c}")
+            rows += [
+                (f"{label}, concurrency {c}: flows/s", (*run, "flows_per_s")),
+                (f"{label}, concurrency {c}: p50 / p95 / p99 ms", (*run, "flow")),
+                (f"{label}, concurrency {c}: errors", (*run, "errors")),
+            ]
+    return rows
+
+
 HEADLINE = [
+    *_load_rows(),
+    ("two app servers: flows/s with one", ("load", "scale_out", "flows_per_s_one")),
+    ("two app servers: flows/s with both (sum)", ("load", "scale_out", "flows_per_s_sum")),
+    (
+        "two app servers: requests crossed servers, all stored once",
+        ("load", "scale_out", "stored_ok"),
+    ),
+    ("every flow stored exactly once", ("load", "stored_ok")),
     *_tally_rows(),
     (
         "tally peak RSS at the largest size (MiB)",
@@ -114,6 +135,10 @@ def _get(data, path):
 def _shown(value) -> str:
     if value is None:
         return "–"
+    if isinstance(value, dict) and "p95_ms" in value:
+        return " / ".join(_shown(value.get(k)) for k in ("p50_ms", "p95_ms", "p99_ms"))
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items()) or "none"
     if isinstance(value, bool):
         return "yes" if value else "NO"
     if isinstance(value, float):
