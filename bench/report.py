@@ -96,8 +96,13 @@ HEADLINE = [
     ("two app servers: flows/s with one", ("load", "scale_out", "flows_per_s_one")),
     ("two app servers: flows/s with both (sum)", ("load", "scale_out", "flows_per_s_sum")),
     (
-        "two app servers: requests crossed servers, all stored once",
-        ("load", "scale_out", "stored_ok"),
+        "two app servers: each page from one, its answer to the other",
+        ("load", "scale_out", "crossed_all_ok"),
+    ),
+    ("two app servers: no response lost or duplicated", ("load", "scale_out", "stored_ok")),
+    (
+        "two app servers: shared guessing throttle",
+        ("load", "scale_out", "throttle_across_servers", "shared"),
     ),
     ("every flow stored exactly once", ("load", "stored_ok")),
     *_tally_rows(),
@@ -106,6 +111,7 @@ HEADLINE = [
         ("tally", "steps", -1, "pingyi_tally_peak_rss_mb"),
     ),
     ("counters agree with a full recount", ("tally", "counters_agree")),
+    ("`pingyi counters verify` at the largest size (s)", ("tally", "counters_verify_s")),
     ("import: CSV rows", ("imports", "csv_rows")),
     ("import: CSV rows/s (full validation)", ("imports", "import_csv_rows_per_s")),
     ("import: XLSX rows", ("imports", "xlsx_rows")),
