@@ -31,9 +31,8 @@ def generate(args) -> None:
 
 
 def grow(args) -> None:
-    from pingyi.synthetic import add_responses
-
     from campaigns.models import Campaign
+    from pingyi.synthetic import add_responses
 
     campaign = Campaign.objects.get(code=args.code)
     add_responses(campaign, args.responses, seed=args.seed, progress=_progress)
