@@ -85,7 +85,7 @@ def test_counters_agree_with_a_recount_after_web_open_link_import_and_exclusion(
     assert inputs["county-b"].tier_counts == {("", "满意"): 2}
 
 
-def test_a_counter_that_drifted_is_found_by_verify_and_mended_by_rebuild(cast):
+def test_a_counter_that_drifted_is_found_by_verify_and_mended_by_rebuild(cast, english):
     a = cast.target("county-a")
     for tier in ("优秀", "优秀", "满意"):
         _store(a, tier=tier)
@@ -100,7 +100,7 @@ def test_a_counter_that_drifted_is_found_by_verify_and_mended_by_rebuild(cast):
     assert Event.objects.filter(action="surveys.counters_rebuilt").count() == 1
 
 
-def test_verify_command_reports_agreement(cast, capsys):
+def test_verify_command_reports_agreement(cast, capsys, english):
     _store(cast.target("county-a"))
     call_command("counters", "verify", cast.campaign.code)
     assert "agree" in capsys.readouterr().out
